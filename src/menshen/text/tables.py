@@ -1,0 +1,120 @@
+"""Packaged normalisation tables, loaded once and composed into one per-code-point map.
+
+The tables are data files under ``menshen/text/data`` (see docs/normalization-tables.md):
+
+- ``base_map.tsv``: always on — NFKC, lower case, accent stripping, deletion of symbols,
+  punctuation, separators, control/format characters and combining marks;
+- ``t2s.tsv``: traditional → simplified, per character (derived from OpenCC);
+- ``confusables.tsv``: shape-alike characters → their common form.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from menshen.errors import ConfigError
+
+_DATA = "menshen.text.data"
+# Characters a user cannot see: deleting them never counts as the "symbols" disguise.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Mn", "Me"})
+
+
+@dataclass(frozen=True, slots=True)
+class Tables:
+    """The composed normalisation: deletions as ranges plus a code point → string map."""
+
+    delete_ranges: tuple[tuple[int, int], ...]
+    mapping: dict[int, str]
+    t2s: dict[int, str]
+    confusables: dict[int, str]
+    version: str
+
+
+def _read_lines(name: str) -> list[list[str]]:
+    try:
+        text = resources.files(_DATA).joinpath(name).read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"normalisation table {name} is missing from the package") from exc
+    rows = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 2:
+            raise ConfigError(f"{name}:{lineno}: expected tab-separated columns, got {line!r}")
+        rows.append(cols)
+    return rows
+
+
+def _char_pairs(name: str) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for cols in _read_lines(name):
+        src, dst = cols[0], cols[1]
+        if len(src) != 1 or len(dst) != 1:
+            raise ConfigError(f"{name}: {src!r} → {dst!r} must map one character to one")
+        out[ord(src)] = dst
+    return out
+
+
+def _base() -> tuple[list[tuple[int, int]], dict[int, str]]:
+    ranges: list[tuple[int, int]] = []
+    mapping: dict[int, str] = {}
+    for cols in _read_lines("base_map.tsv"):
+        if cols[0] == "D":
+            ranges.append((int(cols[1], 16), int(cols[2], 16)))
+        elif cols[0] == "M":
+            mapping[int(cols[1], 16)] = "".join(chr(int(h, 16)) for h in cols[2].split())
+        else:
+            raise ConfigError(f"base_map.tsv: unknown row kind {cols[0]!r}")
+    return ranges, mapping
+
+
+@cache
+def load_tables() -> Tables:
+    """Load and compose the packaged tables (cached; thread-safe after the first call)."""
+    ranges, base = _base()
+    t2s = _char_pairs("t2s.tsv")
+    confusables = _char_pairs("confusables.tsv")
+    deleted = _DeletedSet(ranges)
+
+    def one(ch: str) -> str:
+        cp = ord(ch)
+        if cp in deleted:
+            return ""
+        out = base.get(cp, ch)
+        out = "".join(t2s.get(ord(c), c) for c in out)
+        return "".join(confusables.get(ord(c), c) for c in out)
+
+    mapping: dict[int, str] = {}
+    for cp in sorted(set(base) | set(t2s) | set(confusables)):
+        img = one(chr(cp))
+        for _ in range(4):  # a fixed point keeps normalisation idempotent
+            nxt = "".join(one(c) for c in img)
+            if nxt == img:
+                break
+            img = nxt
+        if img != chr(cp):
+            mapping[cp] = img
+    version = f"unicode-{unicodedata.unidata_version}+t2s{len(t2s)}+conf{len(confusables)}"
+    return Tables(tuple(ranges), mapping, t2s, confusables, version)
+
+
+class _DeletedSet:
+    """Membership test over sorted inclusive ranges."""
+
+    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+        self._starts = [lo for lo, _ in ranges]
+        self._ranges = ranges
+
+    def __contains__(self, cp: int) -> bool:
+        i = bisect_right(self._starts, cp) - 1
+        return i >= 0 and self._ranges[i][0] <= cp <= self._ranges[i][1]
+
+
+def is_invisible(ch: str) -> bool:
+    """True for characters a reader cannot see (zero-width, bidi, control, combining marks)."""
+    return unicodedata.category(ch) in _INVISIBLE_CATEGORIES

@@ -29,6 +29,7 @@ class Tables:
 
     delete_ranges: tuple[tuple[int, int], ...]
     mapping: dict[int, str]
+    base: dict[int, str]
     t2s: dict[int, str]
     confusables: dict[int, str]
     version: str
@@ -100,7 +101,7 @@ def load_tables() -> Tables:
         if img != chr(cp):
             mapping[cp] = img
     version = f"unicode-{unicodedata.unidata_version}+t2s{len(t2s)}+conf{len(confusables)}"
-    return Tables(tuple(ranges), mapping, t2s, confusables, version)
+    return Tables(tuple(ranges), mapping, base, t2s, confusables, version)
 
 
 class _DeletedSet:
@@ -118,3 +119,36 @@ class _DeletedSet:
 def is_invisible(ch: str) -> bool:
     """True for characters a reader cannot see (zero-width, bidi, control, combining marks)."""
     return unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+
+
+@cache
+def homophones() -> dict[str, str]:
+    """Character → homophone substitutes users write instead (keyword-side expansion)."""
+    return {cols[0]: cols[1] for cols in _read_lines("homophones.tsv")}
+
+
+@cache
+def split_forms() -> dict[str, str]:
+    """Character → its components written side by side (奸 → 女干)."""
+    return {cols[0]: cols[1] for cols in _read_lines("split_chars.tsv")}
+
+
+@cache
+def pinyin_syllables() -> frozenset[str]:
+    """Every toneless Mandarin syllable, for telling pinyin from other Latin words."""
+    text = resources.files(_DATA).joinpath("pinyin_syllables.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+def is_pinyin(word: str) -> bool:
+    """True when a lower-case Latin word splits entirely into pinyin syllables."""
+    syllables = pinyin_syllables()
+    ok = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        for size in range(1, min(6, end) + 1):
+            if ok[end - size] and word[end - size : end] in syllables:
+                ok[end] = True
+                break
+    return ok[len(word)]

@@ -1,0 +1,121 @@
+"""Classify a stream of records with a Guard, in input order, optionally across processes."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from menshen.classify.records import Record
+from menshen.guard import Guard
+from menshen.taxonomy import rollup
+from menshen.verdict import Role
+
+CHUNK = 256
+
+_worker_guard: Guard | None = None
+
+
+@dataclass
+class ClassifySummary:
+    """Counts over one classification run."""
+
+    records: int = 0
+    errors: int = 0
+    flagged: int = 0
+    by_action: Counter[str] = field(default_factory=Counter)
+    by_risk: Counter[str] = field(default_factory=Counter)
+    """Records per risk code as reported (fine-grained)."""
+    by_standard_risk: Counter[str] = field(default_factory=Counter)
+    """Records per GB/T 45654 risk (fine codes rolled up)."""
+    error_samples: list[str] = field(default_factory=list)
+
+    def add(self, out: dict[str, Any]) -> None:
+        """Count one output record."""
+        self.records += 1
+        if "error" in out:
+            self.errors += 1
+            if len(self.error_samples) < 10:
+                self.error_samples.append(str(out["error"]))
+            return
+        verdict = out["verdict"]
+        self.by_action[verdict["action"]] += 1
+        if verdict["flagged"]:
+            self.flagged += 1
+        codes = {r["code"] for r in verdict["risks"]}
+        self.by_risk.update(codes)
+        self.by_standard_risk.update({rollup(c) for c in codes})
+
+
+def classify_one(guard: Guard, record: Record, text_field: str, role: Role) -> dict[str, Any]:
+    """The output record for one input record: its fields plus ``verdict`` or ``error``."""
+    out = dict(record.fields)
+    if record.error is not None:
+        out["error"] = record.error
+        return out
+    text = record.fields.get(text_field)
+    if text is None:
+        out["error"] = f"record {record.number}: no field {text_field!r}"
+    elif not isinstance(text, str):
+        out["error"] = f"record {record.number}: field {text_field!r} is not text"
+    else:
+        try:
+            out["verdict"] = guard.check(text, role=role).model_dump(mode="json")
+        except Exception as exc:  # the record is kept with its error; the run goes on
+            out["error"] = f"record {record.number}: {type(exc).__name__}: {exc}"
+    return out
+
+
+def _init_worker(guard: Guard) -> None:
+    global _worker_guard
+    _worker_guard = guard
+
+
+def _work(args: tuple[list[Record], str, Role]) -> list[dict[str, Any]]:
+    records, text_field, role = args
+    assert _worker_guard is not None
+    return [classify_one(_worker_guard, r, text_field, role) for r in records]
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def classify_records(
+    guard: Guard,
+    records: Iterable[Record],
+    *,
+    text_field: str = "text",
+    role: Role = Role.INPUT,
+    workers: int = 1,
+    on_record: Callable[[dict[str, Any]], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield one output record per input record, in input order.
+
+    With ``workers > 1`` records are classified in forked worker processes in chunks; ``imap``
+    keeps the order and bounds the memory to a few chunks per worker.
+    """
+    if workers <= 1:
+        for record in records:
+            out = classify_one(guard, record, text_field, role)
+            if on_record:
+                on_record(out)
+            yield out
+        return
+    ctx = mp.get_context("fork")
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(guard,)) as pool:
+        jobs = ((chunk, text_field, role) for chunk in _chunks(records, CHUNK))
+        for outs in pool.imap(_work, jobs):
+            for out in outs:
+                if on_record:
+                    on_record(out)
+                yield out

@@ -1,0 +1,272 @@
+"""The ``menshen`` command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections import Counter, defaultdict
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from menshen.errors import MenshenError
+from menshen.guard import Guard
+from menshen.lexicon.loader import STARTER
+from menshen.policy import Policy, load_policy
+from menshen.verdict import Action, Audience, Role, Verdict
+
+app = typer.Typer(
+    help="门神 Menshen: safety and compliance for AI companion services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+lexicon_app = typer.Typer(help="Keyword libraries: coverage check and import.", no_args_is_help=True)
+app.add_typer(lexicon_app, name="lexicon")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+LexiconOpt = Annotated[
+    list[str] | None,
+    typer.Option("--lexicon", "-l", help="Library file or folder (repeatable); default: starter."),
+]
+PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="Policy YAML file.")]
+_ACTION_STYLE = {Action.ALLOW: "green", Action.FLAG: "yellow", Action.BLOCK: "bold red"}
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(2)
+
+
+def _guard(lexicon: list[str] | None, policy: Path | None) -> Guard:
+    try:
+        pol = load_policy(policy) if policy else Policy()
+        return Guard.from_lexicon(lexicon or [STARTER], pol)
+    except MenshenError as exc:
+        raise _fail(str(exc)) from exc
+
+
+def _highlighted(text: str, verdict: Verdict) -> Text:
+    rendered = Text(text)
+    for risk in verdict.risks:
+        for span in risk.spans:
+            rendered.stylize("bold white on red", span.start, span.end)
+    return rendered
+
+
+@app.command()
+def check(
+    text: Annotated[str, typer.Argument(help="Text to check, or - to read standard input.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
+    role: Annotated[Role, typer.Option(help="Who wrote the text.")] = Role.INPUT,
+    audience: Annotated[Audience, typer.Option(help="Who will read it.")] = Audience.ADULT,
+    lexicon: LexiconOpt = None,
+    policy: PolicyOpt = None,
+) -> None:
+    """Check one text and show the risks, highlighted where they are in the text."""
+    if text == "-":
+        text = sys.stdin.read()
+    verdict = _guard(lexicon, policy).check(text, role=role, audience=audience)
+    if as_json:
+        out.print_json(verdict.model_dump_json())
+        return
+    style = _ACTION_STYLE[verdict.action]
+    out.print(Text.assemble(("action: ", "bold"), (verdict.action.value, style)))
+    out.print(_highlighted(text, verdict))
+    if verdict.risks:
+        table = Table("risk", "score", "detector", "evidence")
+        for risk in verdict.risks:
+            evidence = ", ".join(f"{e.span.text!r}→{e.term} ({e.variant})" for e in risk.evidence)
+            table.add_row(risk.code, f"{risk.score:.2f}", risk.detector, evidence)
+        out.print(table)
+
+
+def _summary_table(title: str, counts: Counter[str], total: int) -> Table:
+    table = Table(title=title)
+    table.add_column("risk")
+    table.add_column("records", justify="right")
+    table.add_column("share", justify="right")
+    for code, n in counts.most_common():
+        table.add_row(code, str(n), f"{n / max(total, 1):.1%}")
+    return table
+
+
+@app.command()
+def classify(
+    input: Annotated[Path, typer.Argument(help="JSONL, CSV or Parquet file; - for stdin.")],
+    text_field: Annotated[str, typer.Option(help="Field holding the text.")] = "text",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from names).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    role: Annotated[Role, typer.Option(help="Who wrote the texts.")] = Role.INPUT,
+    lexicon: LexiconOpt = None,
+    policy: PolicyOpt = None,
+) -> None:
+    """Classify every record of a file, in input order, keeping all input fields."""
+    from menshen.classify import ClassifySummary, classify_records, detect_format, open_writer
+    from menshen.classify.records import read_records
+
+    try:
+        in_fmt = detect_format(input, fmt if str(input) == "-" or fmt else None)
+        out_fmt = detect_format(output, fmt) if output else in_fmt
+        if out_fmt.value == "parquet" and output is None:
+            raise _fail("Parquet output needs --output")
+        if str(input) != "-" and not input.exists():
+            raise _fail(f"{input}: no such file")
+    except MenshenError as exc:
+        raise _fail(str(exc)) from exc
+    guard = _guard(lexicon, policy)
+    summary = ClassifySummary()
+    size = input.stat().st_size if str(input) != "-" else None
+    with (
+        Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed} records"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=not err.is_terminal,
+        ) as progress,
+        open_writer(output, out_fmt) as writer,
+    ):
+        task = progress.add_task("classifying", total=None if size is None else None)
+        records = read_records(input, in_fmt)
+        for record in classify_records(
+            guard, records, text_field=text_field, role=role, workers=workers
+        ):
+            writer.write(record)
+            summary.add(record)
+            progress.advance(task)
+    err.print(
+        f"{summary.records} records: {summary.flagged} flagged, {summary.errors} errors "
+        f"({dict(summary.by_action)})"
+    )
+    for sample in summary.error_samples:
+        err.print(f"  [yellow]error:[/yellow] {sample}")
+    if summary.by_standard_risk:
+        err.print(_summary_table("by GB/T 45654 risk", summary.by_standard_risk, summary.records))
+
+
+@app.command()
+def taxonomy(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Print the risk taxonomy: GB/T 45654's 31 risks, fine codes and project codes."""
+    from menshen.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    if as_json:
+        out.print_json(json.dumps(tax.to_json(), ensure_ascii=False))
+        return
+    table = Table("code", "名称", "name", "keyword floor")
+    for risk in tax:
+        floor = str(risk.keyword_floor) if risk.keyword_floor else ""
+        table.add_row(risk.code, risk.name_zh, risk.name_en, floor)
+    out.print(table)
+
+
+@lexicon_app.command("check")
+def lexicon_check(
+    paths: Annotated[
+        list[str] | None, typer.Argument(help="Library files or folders (default: starter).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Report size, per-risk coverage against GB/T 45654's floors, and staleness."""
+    from menshen.lexicon.coverage import check_library
+    from menshen.lexicon.loader import load_library
+
+    try:
+        report = check_library(load_library(paths or [STARTER]))
+    except MenshenError as exc:
+        raise _fail(str(exc)) from exc
+    if as_json:
+        out.print_json(report.model_dump_json())
+        return
+    table = Table("risk", "名称", "keywords", "floor", "status", title=f"library {report.version}")
+    for row in report.risks:
+        status = "[green]ok[/green]" if row.meets_floor else "[red]below floor[/red]"
+        table.add_row(row.code, row.name_zh, str(row.count), str(row.floor), status)
+    out.print(table)
+    if report.other_codes:
+        out.print("other risks: " + ", ".join(f"{c} {n}" for c, n in report.other_codes.items()))
+    mark = "[green]ok[/green]" if report.meets_total else "[red]below floor[/red]"
+    out.print(f"total keywords: {report.total} (floor {report.total_floor}) {mark}")
+    age = "unknown" if report.age_days is None else f"{report.age_days:.1f} days"
+    out.print(f"last update: {age} ago " + ("[red](stale: > 7 days)[/red]" if report.stale else ""))
+    if report.below_floor:
+        out.print(
+            f"[bold]{len(report.below_floor)} of {len(report.risks)} keyword risks are below the "
+            f"floor; the operator must supply:[/bold] " + ", ".join(report.below_floor)
+        )
+
+
+@lexicon_app.command("import")
+def lexicon_import(
+    files: Annotated[list[Path], typer.Argument(help="Plain-text lists, one word per line.")],
+    mapping: Annotated[Path, typer.Option("--map", help="YAML: file-name glob → risk code.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="YAML library to write.")],
+    name: Annotated[str, typer.Option(help="Library name.")] = "imported",
+) -> None:
+    """Convert plain-text lists into one YAML library."""
+    from menshen.lexicon.importers import dump_yaml, import_lists, read_mapping
+
+    try:
+        lexicon, skipped = import_lists(files, read_mapping(mapping), name=name)
+    except MenshenError as exc:
+        raise _fail(str(exc)) from exc
+    output.write_text(dump_yaml(lexicon), encoding="utf-8")
+    err.print(f"wrote {len(lexicon.entries)} entries to {output}; skipped {skipped}")
+
+
+@app.command()
+def demo(
+    lexicon: LexiconOpt = None,
+) -> None:
+    """Classify the bundled sample chat log and summarise by risk and by character."""
+    from menshen.classify import ClassifySummary, classify_records
+    from menshen.classify.records import Format, read_records
+
+    sample = Path(str(resources.files("menshen.data").joinpath("sample_chatlog.jsonl")))
+    guard = _guard(lexicon, None)
+    summary = ClassifySummary()
+    per_char: defaultdict[str, Counter[str]] = defaultdict(Counter)
+    for record in classify_records(guard, read_records(sample, Format.JSONL)):
+        summary.add(record)
+        name = str(record.get("character_name", "?"))
+        per_char[name]["segments"] += 1
+        verdict = record.get("verdict")
+        if verdict and verdict["flagged"]:
+            per_char[name]["flagged"] += 1
+            for risk in {r["code"] for r in verdict["risks"]}:
+                per_char[name][risk] += 1
+    out.print(f"[bold]Menshen demo[/bold]: {sample.name}, lexicon {guard.lexicon_version}")
+    out.print(
+        f"{summary.records} segments, {summary.flagged} flagged "
+        f"({summary.flagged / max(summary.records, 1):.1%}), {summary.errors} errors"
+    )
+    out.print(_summary_table("segments by risk", summary.by_risk, summary.records))
+    table = Table("character", "segments", "flagged", "share", "top risks", title="by character")
+    for name, counts in sorted(per_char.items(), key=lambda kv: -kv[1]["flagged"]):
+        risks = Counter({k: v for k, v in counts.items() if k not in ("segments", "flagged")})
+        top = ", ".join(f"{c} {n}" for c, n in risks.most_common(3))
+        share = counts["flagged"] / counts["segments"]
+        table.add_row(name, str(counts["segments"]), str(counts["flagged"]), f"{share:.0%}", top)
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point of the ``menshen`` console script."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app()

@@ -1,0 +1,90 @@
+"""The keyword detector: the compiled library, robust to Chinese obfuscation."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+
+from menshen.detect.base import DetectContext, registry
+from menshen.lexicon.compiler import CompiledLexicon, compile_library
+from menshen.lexicon.loader import Library, load_library
+from menshen.lexicon.matching import KeywordHit, find_hits
+from menshen.verdict import Evidence, RiskFinding, Span
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _score(weights: list[float]) -> float:
+    """Noisy-or over distinct rules: another hit never lowers the score."""
+    miss = 1.0
+    for w in weights:
+        miss *= 1.0 - w
+    return round(1.0 - miss, 6)
+
+
+@registry.register("keyword")
+class KeywordDetector:
+    """Matches a keyword library; the library can be swapped at run time with :meth:`reload`."""
+
+    name = "keyword"
+
+    def __init__(self, library: Library | CompiledLexicon | None = None) -> None:
+        if library is None:
+            library = load_library()
+        self._compiled = (
+            library if isinstance(library, CompiledLexicon) else compile_library(library)
+        )
+        self._lock = threading.Lock()
+
+    @property
+    def compiled(self) -> CompiledLexicon:
+        """The library in use."""
+        return self._compiled
+
+    def reload(self, library: Library) -> None:
+        """Compile ``library`` and swap it in; checks in flight finish with the old one."""
+        compiled = compile_library(library, self._compiled.normalizer)
+        with self._lock:
+            self._compiled = compiled
+
+    def hits(self, text: str) -> list[KeywordHit]:
+        """Rule hits in ``text`` (for callers that want the raw matches)."""
+        return find_hits(self._compiled, text)
+
+    def detect(self, text: str, context: DetectContext) -> list[RiskFinding]:
+        hits = find_hits(self._compiled, text)
+        if not hits:
+            return []
+        by_code: defaultdict[str, list[KeywordHit]] = defaultdict(list)
+        for hit in hits:
+            by_code[hit.rule.risk].append(hit)
+        findings = []
+        for code, group in by_code.items():
+            weights = {h.rule.id: h.rule.weight for h in group}
+            spans = _merge([(h.start, h.end) for h in group])
+            findings.append(
+                RiskFinding(
+                    code=code,
+                    score=_score(list(weights.values())),
+                    detector=self.name,
+                    spans=tuple(Span(start=s, end=e, text=text[s:e]) for s, e in spans),
+                    evidence=tuple(
+                        Evidence(
+                            rule=h.rule.id,
+                            term=h.rule.term or " + ".join(h.rule.parts),
+                            variant=h.variant,
+                            span=Span(start=h.start, end=h.end, text=text[h.start : h.end]),
+                        )
+                        for h in group
+                    ),
+                )
+            )
+        return findings

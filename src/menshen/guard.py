@@ -1,0 +1,102 @@
+"""The Guard: text + context → :class:`~menshen.verdict.Verdict`. Every client calls this."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from menshen.detect.base import DetectContext, Detector
+from menshen.detect.keyword import KeywordDetector
+from menshen.errors import DetectorError, InputError
+from menshen.lexicon.loader import STARTER, load_library
+from menshen.policy import Policy
+from menshen.verdict import Action, Audience, RiskFinding, Role, Verdict
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT_CHARS = 1_000_000
+"""Longest text one check accepts; split longer documents."""
+
+
+class Guard:
+    """Normalise → detect → decide. Thread-safe; build once, call :meth:`check` from anywhere."""
+
+    def __init__(
+        self,
+        detectors: Sequence[Detector] | None = None,
+        policy: Policy | None = None,
+    ) -> None:
+        self.detectors: tuple[Detector, ...] = tuple(detectors or (KeywordDetector(),))
+        self.policy = policy or Policy()
+        self._policy_version = self.policy.fingerprint
+
+    @classmethod
+    def from_lexicon(
+        cls, paths: Sequence[str | Path] = (STARTER,), policy: Policy | None = None
+    ) -> Guard:
+        """A keyword-only guard over the given library files or folders."""
+        return cls([KeywordDetector(load_library(paths))], policy)
+
+    @property
+    def keyword(self) -> KeywordDetector | None:
+        """The keyword detector, when the guard has one."""
+        return next((d for d in self.detectors if isinstance(d, KeywordDetector)), None)
+
+    @property
+    def lexicon_version(self) -> str:
+        """Version of the keyword library in use, or ``none``."""
+        kw = self.keyword
+        return kw.compiled.version if kw else "none"
+
+    def check(
+        self,
+        text: str,
+        *,
+        role: Role | str = Role.INPUT,
+        audience: Audience | str = Audience.ADULT,
+        context: dict[str, Any] | None = None,
+        timings: bool = False,
+    ) -> Verdict:
+        """Check one text and return the verdict."""
+        if not isinstance(text, str):
+            raise InputError(f"text must be str, got {type(text).__name__}")
+        if len(text) > MAX_TEXT_CHARS:
+            raise InputError(f"text has {len(text)} characters; the limit is {MAX_TEXT_CHARS}")
+        role, audience = Role(role), Audience(audience)
+        ctx = DetectContext(role=role, audience=audience, extra=context or {})
+        findings: list[RiskFinding] = []
+        stage_us: dict[str, float] = {}
+        failed = False
+        for detector in self.detectors:
+            started = time.perf_counter()
+            try:
+                findings.extend(detector.detect(text, ctx))
+            except DetectorError as exc:
+                failed = True
+                logger.error(
+                    "detector failed", extra={"detector": detector.name, "error": str(exc)}
+                )
+            if timings:
+                stage_us[detector.name] = (time.perf_counter() - started) * 1e6
+        started = time.perf_counter()
+        action = self.policy.decide(findings, audience)
+        if failed and self.policy.on_error is Action.BLOCK:
+            action = Action.BLOCK
+        elif failed and action is Action.ALLOW:
+            action = self.policy.on_error
+        if timings:
+            stage_us["policy"] = (time.perf_counter() - started) * 1e6
+        findings.sort(key=lambda f: (-f.score, f.code))
+        return Verdict(
+            flagged=action is not Action.ALLOW,
+            action=action,
+            risks=tuple(findings),
+            role=role,
+            audience=audience,
+            policy_version=self._policy_version,
+            lexicon_version=self.lexicon_version,
+            timings_us=stage_us if timings else None,
+        )

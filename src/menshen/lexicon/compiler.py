@@ -1,0 +1,106 @@
+"""Compile a :class:`Library` into one automaton over the normalised text."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from enum import IntEnum
+
+from menshen.lexicon.loader import Library
+from menshen.lexicon.variants import expand
+from menshen.text.normalize import TextNormalizer, default_normalizer
+from menshen.text.scanner import MatcherProto, make_matcher
+
+logger = logging.getLogger(__name__)
+
+
+class Role(IntEnum):
+    """What a pattern means for the rule that owns it."""
+
+    TERM = 0
+    PART = 1
+    UNLESS = 2
+    ENTRY_WHITELIST = 3
+    FILE_WHITELIST = 4
+
+
+@dataclass(frozen=True, slots=True)
+class PatternUse:
+    """One use of a compiled pattern: by which rule (or file), in which role, as which spelling."""
+
+    role: Role
+    owner: int
+    """Rule index, or file index for file whitelists."""
+    kind: str
+    """Spelling kind: ``term``, ``homophone``, ``split``, ``pinyin``; part index for parts."""
+    latin_left: bool
+    """The spelling starts with a Latin letter: needs a word boundary on the left."""
+    latin_right: bool
+    """The spelling ends with a Latin letter: needs a word boundary on the right."""
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledLexicon:
+    """A library ready to scan: patterns, what each means, and the automaton."""
+
+    library: Library
+    normalizer: TextNormalizer
+    patterns: tuple[str, ...]
+    uses: tuple[tuple[PatternUse, ...], ...]
+    matcher: MatcherProto
+    compile_seconds: float
+
+    @property
+    def version(self) -> str:
+        """The library's version string."""
+        return self.library.version
+
+
+def _latin(ch: str) -> bool:
+    return "a" <= ch <= "z"
+
+
+def compile_library(library: Library, normalizer: TextNormalizer | None = None) -> CompiledLexicon:
+    """Expand every rule's spellings, normalise them and build the automaton."""
+    started = time.perf_counter()
+    nz = normalizer or default_normalizer()
+    index: dict[str, int] = {}
+    uses: list[list[PatternUse]] = []
+
+    def add(spelling: str, use_role: Role, owner: int, kind: str) -> None:
+        norm = nz.normalize_term(spelling)
+        if not norm:
+            return
+        pid = index.get(norm)
+        if pid is None:
+            pid = index[norm] = len(uses)
+            uses.append([])
+        use = PatternUse(use_role, owner, kind, _latin(norm[0]), _latin(norm[-1]))
+        if use not in uses[pid]:
+            uses[pid].append(use)
+
+    for r, rule in enumerate(library.rules):
+        if rule.term is not None:
+            for spelling, kind in expand(rule.term, rule.variants, rule.pinyin):
+                add(spelling, Role.TERM, r, kind)
+        for p, part in enumerate(rule.parts):
+            for spelling, kind in expand(part, rule.variants, ()):
+                add(spelling, Role.PART, r, f"{p}:{kind}")
+        for word in rule.unless:
+            add(word, Role.UNLESS, r, "unless")
+        for word in rule.whitelist:
+            add(word, Role.ENTRY_WHITELIST, r, "whitelist")
+    for f, file in enumerate(library.files):
+        for word in file.whitelist:
+            add(word, Role.FILE_WHITELIST, f, "whitelist")
+    patterns = sorted(index, key=index.__getitem__)
+    matcher = make_matcher(nz.scanner, patterns)
+    elapsed = time.perf_counter() - started
+    logger.info(
+        "lexicon compiled",
+        extra={"patterns": len(patterns), "rules": len(library.rules), "seconds": elapsed},
+    )
+    return CompiledLexicon(
+        library, nz, tuple(patterns), tuple(tuple(u) for u in uses), matcher, elapsed
+    )

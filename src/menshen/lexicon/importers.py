@@ -1,0 +1,80 @@
+"""Import plain-text keyword lists (one word per line, category from the file name)."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from menshen.errors import LexiconError
+from menshen.lexicon.model import Entry, EntryDefaults, LexiconFile
+from menshen.taxonomy import validate_code
+
+ENCODINGS = ("utf-8-sig", "gb18030")
+"""Chinese lists come in UTF-8 or GBK/GB18030; anything else is refused with the file named."""
+
+
+def read_mapping(path: Path) -> dict[str, str]:
+    """A YAML mapping of file-name glob → risk code, e.g. ``{"*色情*": "A.1.f/sexual"}``."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise LexiconError(f"{path}: cannot read the mapping: {exc}") from exc
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise LexiconError(f"{path}: expected a mapping of file-name patterns to risk codes")
+    return {str(k): validate_code(v, where=f"{path}: {k}") for k, v in raw.items()}
+
+
+def _words(path: Path) -> list[str]:
+    data = path.read_bytes()
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise LexiconError(f"{path}: neither UTF-8 nor GB18030")
+    words = []
+    for line in text.splitlines():
+        word = line.strip().split("\t")[0].split(",")[0].strip()
+        if word and not word.startswith("#"):
+            words.append(word)
+    return words
+
+
+def import_lists(
+    files: Iterable[Path], mapping: dict[str, str], *, name: str, min_chars: int = 2
+) -> tuple[LexiconFile, dict[str, int]]:
+    """Build one library from plain lists; returns it with per-file counts of skipped words."""
+    entries: dict[str, Entry] = {}
+    skipped: dict[str, int] = {}
+    for path in files:
+        risk = next((code for pat, code in mapping.items() if fnmatch.fnmatch(path.name, pat)), None)
+        if risk is None:
+            raise LexiconError(f"{path.name}: no pattern in the mapping matches this file name")
+        skipped[path.name] = 0
+        for word in _words(path):
+            if len(word) < min_chars or len(word) > 50 or word in entries:
+                skipped[path.name] += 1
+                continue
+            entries[word] = Entry(term=word, risk=risk)
+    lexicon = LexiconFile(
+        name=name,
+        version=datetime.now(UTC).replace(microsecond=0),
+        description=f"imported from {len(skipped)} plain-text lists",
+        defaults=EntryDefaults(weight=0.8),
+        entries=tuple(entries.values()),
+    )
+    return lexicon, skipped
+
+
+def dump_yaml(lexicon: LexiconFile) -> str:
+    """Serialise a library in the documented YAML format (defaults left out of entries)."""
+    data = lexicon.model_dump(mode="json", exclude_defaults=True)
+    data["version"] = lexicon.version.isoformat().replace("+00:00", "Z")
+    data.setdefault("name", lexicon.name)
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

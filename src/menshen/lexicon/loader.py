@@ -1,0 +1,206 @@
+"""Read keyword libraries (YAML files or folders, CSV) into resolved rules."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from menshen.errors import ConfigError, LexiconError
+from menshen.lexicon.model import ALL_VARIANTS, Entry, LexiconFile, Variant
+from menshen.taxonomy import validate_code
+
+logger = logging.getLogger(__name__)
+
+STARTER = "starter"
+"""Name that selects the library shipped with Menshen."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """An entry with the file defaults applied and its risk code validated."""
+
+    id: str
+    risk: str
+    weight: float
+    variants: frozenset[Variant]
+    term: str | None
+    parts: tuple[str, ...]
+    within: int | None
+    unless: tuple[str, ...]
+    whitelist: tuple[str, ...]
+    pinyin: tuple[str, ...]
+    file_index: int
+
+
+@dataclass(frozen=True, slots=True)
+class Library:
+    """A loaded keyword library: rules from one or more files."""
+
+    files: tuple[LexiconFile, ...]
+    sources: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    digest: str
+
+    @property
+    def version(self) -> str:
+        """Newest file timestamp plus a content digest, e.g. ``2026-11-25T00:00:00Z+1a2b3c4d``."""
+        newest = max((f.version for f in self.files), default=datetime(1970, 1, 1, tzinfo=UTC))
+        return f"{newest.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}+{self.digest[:8]}"
+
+    @property
+    def newest(self) -> datetime | None:
+        """Timestamp of the most recently edited file."""
+        return max((f.version for f in self.files), default=None)
+
+
+def _resolve(file: LexiconFile, index: int, source: str) -> list[Rule]:
+    rules = []
+    for n, entry in enumerate(file.entries):
+        risk = entry.risk or file.defaults.risk
+        where = f"{source}: entry {n} ({entry.term or entry.all})"
+        if risk is None:
+            raise LexiconError(f"{where}: no 'risk' and no defaults.risk in the file")
+        try:
+            risk = validate_code(risk)
+        except ConfigError as exc:
+            raise LexiconError(f"{where}: {exc}") from exc
+        rules.append(
+            Rule(
+                id=entry.id or f"{file.name}:{n}",
+                risk=risk,
+                weight=entry.weight if entry.weight is not None else file.defaults.weight,
+                variants=entry.variants if entry.variants is not None else file.defaults.variants,
+                term=entry.term,
+                parts=entry.all or (),
+                within=entry.within,
+                unless=entry.unless,
+                whitelist=entry.whitelist,
+                pinyin=entry.pinyin,
+                file_index=index,
+            )
+        )
+    return rules
+
+
+def _parse_yaml(path: Path, text: str) -> LexiconFile:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{path}: expected a mapping at the top level")
+    try:
+        return LexiconFile.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise LexiconError(f"{path}: field '{loc}': {first['msg']}") from exc
+
+
+def _split(cell: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (cell or "").split("|") if p.strip())
+
+
+def _parse_csv(path: Path, text: str) -> LexiconFile:
+    entries: list[Entry] = []
+    reader = csv.DictReader(text.splitlines())
+    if reader.fieldnames is None or "term" not in reader.fieldnames:
+        raise LexiconError(f"{path}: CSV needs a header with at least 'term' and 'risk'")
+    for lineno, row in enumerate(reader, 2):
+        try:
+            variants = _split(row.get("variants"))
+            entries.append(
+                Entry(
+                    term=(row.get("term") or "").strip(),
+                    risk=(row.get("risk") or "").strip() or None,
+                    weight=float(row["weight"]) if (row.get("weight") or "").strip() else None,
+                    variants=frozenset(Variant(v) for v in variants) if variants else None,
+                    whitelist=_split(row.get("whitelist")),
+                    unless=_split(row.get("unless")),
+                    pinyin=_split(row.get("pinyin")),
+                    note=row.get("note") or None,
+                )
+            )
+        except (ValidationError, ValueError) as exc:
+            raise LexiconError(f"{path}:{lineno}: {exc}") from exc
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return LexiconFile(name=path.stem, version=mtime, entries=tuple(entries))
+
+
+def read_file(path: Path) -> LexiconFile:
+    """Parse one library file (``.yaml``/``.yml`` or ``.csv``)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise LexiconError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise LexiconError(f"{path}: cannot read: {exc.strerror}") from exc
+    if path.suffix.lower() == ".csv":
+        return _parse_csv(path, text)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return _parse_yaml(path, text)
+    raise LexiconError(f"{path}: unknown library format (use .yaml, .yml or .csv)")
+
+
+def _expand(paths: Iterable[str | Path]) -> list[Path]:
+    out: list[Path] = []
+    for p in paths:
+        if str(p) == STARTER:
+            root = resources.files("menshen.lexicon").joinpath("data", "starter")
+            out.extend(sorted(Path(str(root)).glob("*.yaml")))
+            continue
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(
+                q for q in path.rglob("*") if q.suffix.lower() in (".yaml", ".yml", ".csv")
+            )
+            if not found:
+                raise LexiconError(f"{path}: folder has no .yaml or .csv library files")
+            out.extend(found)
+        elif path.exists():
+            out.append(path)
+        else:
+            raise LexiconError(f"{path}: no such library file or folder")
+    return out
+
+
+def build_library(files: Sequence[LexiconFile], sources: Sequence[str]) -> Library:
+    """Resolve already-parsed files into a :class:`Library`."""
+    rules: list[Rule] = []
+    for index, (file, source) in enumerate(zip(files, sources, strict=True)):
+        rules.extend(_resolve(file, index, source))
+    seen: dict[str, str] = {}
+    for rule in rules:
+        if rule.id in seen:
+            raise LexiconError(f"duplicate entry id {rule.id!r} ({seen[rule.id]})")
+        seen[rule.id] = sources[rule.file_index]
+    digest = hashlib.sha256()
+    for file in files:
+        digest.update(file.model_dump_json().encode())
+    return Library(tuple(files), tuple(sources), tuple(rules), digest.hexdigest())
+
+
+def load_library(paths: Iterable[str | Path] = (STARTER,)) -> Library:
+    """Load libraries from files, folders, or ``"starter"`` (the shipped library)."""
+    files = _expand(paths)
+    if not files:
+        raise LexiconError("no keyword library files given")
+    parsed = [read_file(p) for p in files]
+    library = build_library(parsed, [str(p) for p in files])
+    logger.info(
+        "lexicon loaded",
+        extra={"files": len(files), "rules": len(library.rules), "version": library.version},
+    )
+    return library
+
+
+__all__ = ["ALL_VARIANTS", "STARTER", "Library", "Rule", "build_library", "load_library"]

@@ -1,0 +1,141 @@
+"""Turn raw automaton hits into rule hits: boundaries, disguise permissions, whitelists, rules.
+
+Only texts with at least one raw hit reach this code, so it favours clarity over speed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass
+
+from menshen.lexicon.compiler import CompiledLexicon, PatternUse, Role
+from menshen.lexicon.loader import Rule
+from menshen.lexicon.model import ALL_VARIANTS
+from menshen.text.normalize import HARD_BOUNDARIES, TextNormalizer
+from menshen.text.tables import is_invisible, is_pinyin
+
+
+@dataclass(frozen=True, slots=True)
+class KeywordHit:
+    """A rule that fired, where, and through which spelling."""
+
+    rule: Rule
+    start: int
+    end: int
+    variant: str
+    """``exact``, ``normalized``, ``homophone``, ``split``, ``pinyin`` or ``combo``."""
+
+
+def _latin_at(nz: TextNormalizer, ch: str) -> bool:
+    img = nz.image(ch)
+    return bool(img) and "a" <= img[0] <= "z"
+
+
+def _neighbour(text: str, index: int, step: int) -> str | None:
+    while 0 <= index < len(text):
+        if not is_invisible(text[index]):
+            return text[index]
+        index += step
+    return None
+
+
+def _latin_run(nz: TextNormalizer, text: str, start: int, end: int) -> str:
+    """The whole Latin word around ``[start, end)``, normalised (letters only)."""
+    while start > 0 and (_latin_at(nz, text[start - 1]) or is_invisible(text[start - 1])):
+        start -= 1
+    while end < len(text) and (_latin_at(nz, text[end]) or is_invisible(text[end])):
+        end += 1
+    return "".join(nz.image(c) for c in text[start:end])
+
+
+def _boundaries_ok(nz: TextNormalizer, text: str, start: int, end: int, use: PatternUse) -> bool:
+    """Latin spellings must stand as words (sex is not in Sussex), unless the run is pure pinyin."""
+    left = use.latin_left and (c := _neighbour(text, start - 1, -1)) is not None
+    left = left and _latin_at(nz, c)  # type: ignore[arg-type]
+    right = use.latin_right and (c := _neighbour(text, end, 1)) is not None
+    right = right and _latin_at(nz, c)  # type: ignore[arg-type]
+    if not (left or right):
+        return True
+    return use.kind.endswith("pinyin") and is_pinyin(_latin_run(nz, text, start, end))
+
+
+def _disguise_ok(nz: TextNormalizer, rule: Rule, span: str) -> bool:
+    if rule.variants >= ALL_VARIANTS:
+        return True
+    return nz.disguises(span) <= rule.variants
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _window_ok(rule: Rule, occurrences: list[list[tuple[int, int]]]) -> tuple[int, int] | None:
+    """The tightest span covering one occurrence of every part, if it fits ``within``."""
+    best: tuple[int, int] | None = None
+    for combo in itertools.islice(itertools.product(*occurrences), 4096):
+        start = min(s for s, _ in combo)
+        end = max(e for _, e in combo)
+        if rule.within is not None and end - start > rule.within:
+            continue
+        if best is None or end - start < best[1] - best[0]:
+            best = (start, end)
+    return best
+
+
+def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
+    """All rule hits in ``text`` after boundary, disguise, whitelist and combination checks."""
+    raw = compiled.matcher.scan(text)
+    if not raw:
+        return []
+    nz = compiled.normalizer
+    rules = compiled.library.rules
+    terms: list[tuple[int, int, int, str]] = []
+    parts: dict[int, defaultdict[int, list[tuple[int, int]]]] = {}
+    cancelled: set[int] = set()
+    entry_wl: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+    file_wl: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pid, start, end in raw:
+        span = text[start:end]
+        if any(ch in HARD_BOUNDARIES for ch in span):
+            continue
+        for use in compiled.uses[pid]:
+            if not _boundaries_ok(nz, text, start, end, use):
+                continue
+            if use.role is Role.FILE_WHITELIST:
+                file_wl[use.owner].append((start, end))
+            elif use.role is Role.ENTRY_WHITELIST:
+                entry_wl[use.owner].append((start, end))
+            elif use.role is Role.UNLESS:
+                cancelled.add(use.owner)
+            elif _disguise_ok(nz, rules[use.owner], span):
+                if use.role is Role.TERM:
+                    terms.append((use.owner, start, end, use.kind))
+                else:
+                    part = int(use.kind.split(":", 1)[0])
+                    parts.setdefault(use.owner, defaultdict(list))[part].append((start, end))
+    hits: list[KeywordHit] = []
+
+    def allowed(r: int, start: int, end: int) -> bool:
+        if r in cancelled:
+            return False
+        return not (
+            _inside(entry_wl[r], start, end)
+            or _inside(file_wl[rules[r].file_index], start, end)
+        )
+
+    for r, start, end, kind in terms:
+        if allowed(r, start, end):
+            if kind == "term":
+                term = rules[r].term
+                kind = "exact" if text[start:end] == term else "normalized"
+            hits.append(KeywordHit(rules[r], start, end, kind))
+    for r, found in parts.items():
+        rule = rules[r]
+        occurrences = [
+            [(s, e) for s, e in found.get(p, []) if allowed(r, s, e)] for p in range(len(rule.parts))
+        ]
+        if all(occurrences) and (window := _window_ok(rule, occurrences)) is not None:
+            hits.append(KeywordHit(rule, window[0], window[1], "combo"))
+    hits.sort(key=lambda h: (h.start, h.end, h.rule.id))
+    return hits

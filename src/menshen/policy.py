@@ -1,0 +1,119 @@
+"""Policy: turns detector findings into an action, per risk and per audience.
+
+Thresholds are configuration, not code paths. The longest matching risk-code prefix wins, so
+``A.1.f/sexual`` can be stricter than ``A.1``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from menshen.errors import ConfigError
+from menshen.verdict import Action, Audience, RiskFinding
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Thresholds(BaseModel):
+    """Scores at or above ``block`` block; at or above ``flag`` flag for review."""
+
+    model_config = _FROZEN
+
+    flag: float = Field(default=0.5, ge=0.0, le=1.0)
+    """Lowest score that flags."""
+    block: float = Field(default=0.8, ge=0.0, le=1.0)
+    """Lowest score that blocks."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if self.block < self.flag:
+            raise ValueError(f"block ({self.block}) must not be below flag ({self.flag})")
+        return self
+
+
+class RiskRule(BaseModel):
+    """Thresholds for the risk codes that start with ``code``."""
+
+    model_config = _FROZEN
+
+    code: str
+    """A risk code or prefix (``A.1.f/sexual``, ``A.1``, ``X.``)."""
+    adult: Thresholds | None = None
+    """Thresholds for adults; the policy default when omitted."""
+    minor: Thresholds | None = None
+    """Thresholds for minors; the policy default when omitted."""
+
+
+class Policy(BaseModel):
+    """Named, versioned decision rules."""
+
+    model_config = _FROZEN
+
+    schema_version: int = 1
+    """Version of the policy format."""
+    name: str = "default"
+    """Policy name."""
+    version: str = "1"
+    """Policy version chosen by its author."""
+    adult: Thresholds = Thresholds()
+    """Default thresholds for adults."""
+    minor: Thresholds = Thresholds(flag=0.3, block=0.5)
+    """Default thresholds for minors: stricter."""
+    rules: tuple[RiskRule, ...] = (
+        RiskRule(code="X.sexual_minors", adult=Thresholds(flag=0.2, block=0.4)),
+        RiskRule(code="A.1.f/sexual", minor=Thresholds(flag=0.2, block=0.3)),
+    )
+    """Per-risk overrides."""
+    on_error: Action = Action.BLOCK
+    """Outcome when a detector fails (fail-closed by default)."""
+
+    @property
+    def fingerprint(self) -> str:
+        """``name@version#hash`` of the exact content, recorded in every verdict."""
+        digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
+        return f"{self.name}@{self.version}#{digest}"
+
+    def thresholds(self, code: str, audience: Audience) -> Thresholds:
+        """The thresholds that apply to ``code`` for ``audience``."""
+        best: Thresholds | None = None
+        best_len = -1
+        for rule in self.rules:
+            if code.startswith(rule.code) and len(rule.code) > best_len:
+                chosen = rule.minor if audience is Audience.MINOR else rule.adult
+                if chosen is not None:
+                    best, best_len = chosen, len(rule.code)
+        if best is not None:
+            return best
+        return self.minor if audience is Audience.MINOR else self.adult
+
+    def decide(self, findings: Iterable[RiskFinding], audience: Audience) -> Action:
+        """The strictest action any finding calls for."""
+        action = Action.ALLOW
+        for finding in findings:
+            limits = self.thresholds(finding.code, audience)
+            if finding.score >= limits.block:
+                return Action.BLOCK
+            if finding.score >= limits.flag:
+                action = Action.FLAG
+        return action
+
+
+def load_policy(path: Path) -> Policy:
+    """Read a policy YAML file; a bad file fails with the field and value named."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read policy: {exc}") from exc
+    try:
+        return Policy.model_validate(raw or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"{path}: field '{loc}': {first['msg']} (got {first.get('input')!r})"
+        ) from exc

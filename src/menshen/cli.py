@@ -27,7 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-lexicon_app = typer.Typer(help="Keyword libraries: coverage check and import.", no_args_is_help=True)
+lexicon_app = typer.Typer(
+    help="Keyword libraries: coverage check and import.", no_args_is_help=True
+)
 app.add_typer(lexicon_app, name="lexicon")
 
 out = Console(highlight=False)
@@ -103,6 +105,10 @@ def _summary_table(title: str, counts: Counter[str], total: int) -> Table:
 def classify(
     input: Annotated[Path, typer.Argument(help="JSONL, CSV or Parquet file; - for stdin.")],
     text_field: Annotated[str, typer.Option(help="Field holding the text.")] = "text",
+    role_field: Annotated[
+        str | None,
+        typer.Option(help="Field naming the speaker (user/assistant); overrides --role."),
+    ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file.")] = None,
     fmt: Annotated[
         str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from names).")
@@ -113,7 +119,13 @@ def classify(
     policy: PolicyOpt = None,
 ) -> None:
     """Classify every record of a file, in input order, keeping all input fields."""
-    from menshen.classify import ClassifySummary, classify_records, detect_format, open_writer
+    from menshen.classify import (
+        ClassifySummary,
+        Fields,
+        classify_records,
+        detect_format,
+        open_writer,
+    )
     from menshen.classify.records import read_records
 
     try:
@@ -127,7 +139,6 @@ def classify(
         raise _fail(str(exc)) from exc
     guard = _guard(lexicon, policy)
     summary = ClassifySummary()
-    size = input.stat().st_size if str(input) != "-" else None
     with (
         Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -140,11 +151,10 @@ def classify(
         ) as progress,
         open_writer(output, out_fmt) as writer,
     ):
-        task = progress.add_task("classifying", total=None if size is None else None)
+        task = progress.add_task("classifying", total=None)
         records = read_records(input, in_fmt)
-        for record in classify_records(
-            guard, records, text_field=text_field, role=role, workers=workers
-        ):
+        fields = Fields(text=text_field, role=role_field)
+        for record in classify_records(guard, records, fields=fields, role=role, workers=workers):
             writer.write(record)
             summary.add(record)
             progress.advance(task)
@@ -235,14 +245,15 @@ def demo(
     lexicon: LexiconOpt = None,
 ) -> None:
     """Classify the bundled sample chat log and summarise by risk and by character."""
-    from menshen.classify import ClassifySummary, classify_records
+    from menshen.classify import ClassifySummary, Fields, classify_records
     from menshen.classify.records import Format, read_records
 
     sample = Path(str(resources.files("menshen.data").joinpath("sample_chatlog.jsonl")))
     guard = _guard(lexicon, None)
     summary = ClassifySummary()
     per_char: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for record in classify_records(guard, read_records(sample, Format.JSONL)):
+    records = read_records(sample, Format.JSONL)
+    for record in classify_records(guard, records, fields=Fields(role="role")):
         summary.add(record)
         name = str(record.get("character_name", "?"))
         per_char[name]["segments"] += 1

@@ -59,7 +59,8 @@ class Evidence(BaseModel):
     term: str
     """The library term (or rule description) that matched."""
     variant: str
-    """How it matched: ``exact``, ``normalized``, ``pinyin``, ``homophone``, ``split``, ``combo``."""
+    """How it matched: ``exact``, ``normalized``, ``pinyin``, ``homophone``, ``split``, ``combo``.
+    """
     span: Span
     """Where it matched in the original text."""
 

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from menshen.cli import app
+
 FIXTURE_LEXICON = Path(__file__).parents[1] / "data" / "lexicon" / "fixture.yaml"
 
 runner = CliRunner()
@@ -48,9 +49,10 @@ def _jsonl(path: Path, lines: list[str | bytes]) -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_classify_jsonl_keeps_order_fields_and_bad_lines(tmp_path: Path, workers: int) -> None:
     src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
-    good = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in enumerate(
-        ["你好", "约炮吗", "赌博平台", "今天很开心"] * 150
-    )]
+    good = [
+        json.dumps({"id": i, "text": t}, ensure_ascii=False)
+        for i, t in enumerate(["你好", "约炮吗", "赌博平台", "今天很开心"] * 150)
+    ]
     _jsonl(src, [*good[:3], "{not json", b"\xff\xfe bad bytes", '{"id": "x"}', *good[3:]])
     result = runner.invoke(
         app, ["classify", str(src), "-o", str(dst), "--workers", str(workers), *LEX]
@@ -129,3 +131,16 @@ def test_lexicon_import_plain_lists(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     check = runner.invoke(app, ["check", "来网赌吗", "--json", "--lexicon", str(out)])
     assert json.loads(check.output)["risks"][0]["code"] == "A.1.h/gambling"
+
+
+def test_classify_role_field_maps_speakers(tmp_path: Path) -> None:
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [{"role": "user", "text": "你好"}, {"role": "assistant", "text": "嗯"}, {"role": "x"}]
+    _jsonl(src, [json.dumps(r) for r in rows])
+    result = runner.invoke(
+        app, ["classify", str(src), "-o", str(dst), "--role-field", "role", *LEX]
+    )
+    assert result.exit_code == 0, result.output
+    out = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
+    assert [o.get("verdict", {}).get("role") for o in out] == ["input", "output", None]
+    assert "field 'role' is 'x'" in out[2]["error"]

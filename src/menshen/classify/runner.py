@@ -49,12 +49,53 @@ class ClassifySummary:
         self.by_standard_risk.update({rollup(c) for c in codes})
 
 
-def classify_one(guard: Guard, record: Record, text_field: str, role: Role) -> dict[str, Any]:
+ROLE_NAMES = {
+    "user": Role.INPUT,
+    "human": Role.INPUT,
+    "input": Role.INPUT,
+    "assistant": Role.OUTPUT,
+    "character": Role.OUTPUT,
+    "bot": Role.OUTPUT,
+    "model": Role.OUTPUT,
+    "output": Role.OUTPUT,
+}
+"""Chat-log speaker names understood by ``--role-field``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """Which record fields hold the text and, optionally, the speaker."""
+
+    text: str = "text"
+    role: str | None = None
+    """Field naming the speaker (user/assistant …); overrides the fixed role per record."""
+
+
+def _role_of(record: Record, fields: Fields, default: Role) -> Role | str:
+    if fields.role is None:
+        return default
+    value = record.fields.get(fields.role)
+    role = ROLE_NAMES.get(str(value).strip().lower()) if value is not None else None
+    if role is None:
+        known = ", ".join(sorted(ROLE_NAMES))
+        return (
+            f"record {record.number}: field {fields.role!r} is {value!r}; expected one of {known}"
+        )
+    return role
+
+
+def classify_one(guard: Guard, record: Record, fields: Fields, role: Role) -> dict[str, Any]:
     """The output record for one input record: its fields plus ``verdict`` or ``error``."""
     out = dict(record.fields)
     if record.error is not None:
         out["error"] = record.error
         return out
+    text_field = fields.text
+    role_or_error = _role_of(record, fields, role)
+    if not isinstance(role_or_error, Role):
+        out["error"] = role_or_error
+        return out
+    role = role_or_error
     text = record.fields.get(text_field)
     if text is None:
         out["error"] = f"record {record.number}: no field {text_field!r}"
@@ -73,10 +114,10 @@ def _init_worker(guard: Guard) -> None:
     _worker_guard = guard
 
 
-def _work(args: tuple[list[Record], str, Role]) -> list[dict[str, Any]]:
-    records, text_field, role = args
+def _work(args: tuple[list[Record], Fields, Role]) -> list[dict[str, Any]]:
+    records, fields, role = args
     assert _worker_guard is not None
-    return [classify_one(_worker_guard, r, text_field, role) for r in records]
+    return [classify_one(_worker_guard, r, fields, role) for r in records]
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -94,7 +135,7 @@ def classify_records(
     guard: Guard,
     records: Iterable[Record],
     *,
-    text_field: str = "text",
+    fields: Fields = Fields(),
     role: Role = Role.INPUT,
     workers: int = 1,
     on_record: Callable[[dict[str, Any]], None] | None = None,
@@ -106,14 +147,14 @@ def classify_records(
     """
     if workers <= 1:
         for record in records:
-            out = classify_one(guard, record, text_field, role)
+            out = classify_one(guard, record, fields, role)
             if on_record:
                 on_record(out)
             yield out
         return
     ctx = mp.get_context("fork")
     with ctx.Pool(workers, initializer=_init_worker, initargs=(guard,)) as pool:
-        jobs = ((chunk, text_field, role) for chunk in _chunks(records, CHUNK))
+        jobs = ((chunk, fields, role) for chunk in _chunks(records, CHUNK))
         for outs in pool.imap(_work, jobs):
             for out in outs:
                 if on_record:

@@ -110,9 +110,7 @@ def open_writer(path: Path | None, fmt: Format) -> Iterator[RecordWriter]:
         finally:
             writer.close()
         return
-    stream: IO[str] = (
-        sys.stdout if path is None else path.open("w", encoding="utf-8", newline="")
-    )
+    stream: IO[str] = sys.stdout if path is None else path.open("w", encoding="utf-8", newline="")
     try:
         yield _JsonlWriter(stream) if fmt is Format.JSONL else _CsvWriter(stream)
     finally:

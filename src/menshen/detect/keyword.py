@@ -22,6 +22,10 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def _span(text: str, start: int, end: int) -> Span:
+    return Span.model_construct(start=start, end=end, text=text[start:end])
+
+
 def _score(weights: list[float]) -> float:
     """Noisy-or over distinct rules: another hit never lowers the score."""
     miss = 1.0
@@ -42,6 +46,7 @@ class KeywordDetector:
         self._compiled = (
             library if isinstance(library, CompiledLexicon) else compile_library(library)
         )
+        self._stamp = self._compiled.library.stamp()
         self._lock = threading.Lock()
 
     @property
@@ -54,6 +59,18 @@ class KeywordDetector:
         compiled = compile_library(library, self._compiled.normalizer)
         with self._lock:
             self._compiled = compiled
+            self._stamp = compiled.library.stamp()
+
+    def reload_if_changed(self) -> bool:
+        """Reload from the same paths when a file was added, removed or edited.
+
+        A library that fails to load leaves the running one in place and raises the error.
+        """
+        origin = self._compiled.library.origin
+        if not origin or self._compiled.library.stamp() == self._stamp:
+            return False
+        self.reload(load_library(origin))
+        return True
 
     def hits(self, text: str) -> list[KeywordHit]:
         """Rule hits in ``text`` (for callers that want the raw matches)."""
@@ -66,22 +83,23 @@ class KeywordDetector:
         by_code: defaultdict[str, list[KeywordHit]] = defaultdict(list)
         for hit in hits:
             by_code[hit.rule.risk].append(hit)
+        # The values are built here from checked data, so construct() skips re-validation.
         findings = []
         for code, group in by_code.items():
             weights = {h.rule.id: h.rule.weight for h in group}
             spans = _merge([(h.start, h.end) for h in group])
             findings.append(
-                RiskFinding(
+                RiskFinding.model_construct(
                     code=code,
                     score=_score(list(weights.values())),
                     detector=self.name,
-                    spans=tuple(Span(start=s, end=e, text=text[s:e]) for s, e in spans),
+                    spans=tuple(_span(text, s, e) for s, e in spans),
                     evidence=tuple(
-                        Evidence(
+                        Evidence.model_construct(
                             rule=h.rule.id,
                             term=h.rule.term or " + ".join(h.rule.parts),
                             variant=h.variant,
-                            span=Span(start=h.start, end=h.end, text=text[h.start : h.end]),
+                            span=_span(text, h.start, h.end),
                         )
                         for h in group
                     ),

@@ -10,11 +10,17 @@ from pathlib import Path
 import yaml
 
 from menshen.errors import LexiconError
-from menshen.lexicon.model import Entry, EntryDefaults, LexiconFile
+from menshen.lexicon.model import Entry, EntryDefaults, LexiconFile, Variant
 from menshen.taxonomy import validate_code
 
 ENCODINGS = ("utf-8-sig", "gb18030")
 """Chinese lists come in UTF-8 or GBK/GB18030; anything else is refused with the file named."""
+
+TEXT_SIDE_VARIANTS = frozenset(
+    {Variant.SYMBOLS, Variant.TRADITIONAL, Variant.CONFUSABLES, Variant.REPEATS}
+)
+"""Imported lists default to the disguises that cost nothing per entry: keyword-side expansions
+(homophones, split characters, pinyin) multiply the patterns of a large list several times."""
 
 
 def read_mapping(path: Path) -> dict[str, str]:
@@ -47,13 +53,20 @@ def _words(path: Path) -> list[str]:
 
 
 def import_lists(
-    files: Iterable[Path], mapping: dict[str, str], *, name: str, min_chars: int = 2
+    files: Iterable[Path],
+    mapping: dict[str, str],
+    *,
+    name: str,
+    min_chars: int = 2,
+    variants: frozenset[Variant] = TEXT_SIDE_VARIANTS,
 ) -> tuple[LexiconFile, dict[str, int]]:
     """Build one library from plain lists; returns it with per-file counts of skipped words."""
     entries: dict[str, Entry] = {}
     skipped: dict[str, int] = {}
     for path in files:
-        risk = next((code for pat, code in mapping.items() if fnmatch.fnmatch(path.name, pat)), None)
+        risk = next(
+            (code for pat, code in mapping.items() if fnmatch.fnmatch(path.name, pat)), None
+        )
         if risk is None:
             raise LexiconError(f"{path.name}: no pattern in the mapping matches this file name")
         skipped[path.name] = 0
@@ -66,7 +79,7 @@ def import_lists(
         name=name,
         version=datetime.now(UTC).replace(microsecond=0),
         description=f"imported from {len(skipped)} plain-text lists",
-        defaults=EntryDefaults(weight=0.8),
+        defaults=EntryDefaults(weight=0.8, variants=variants),
         entries=tuple(entries.values()),
     )
     return lexicon, skipped

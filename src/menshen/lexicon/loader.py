@@ -46,9 +46,23 @@ class Library:
     """A loaded keyword library: rules from one or more files."""
 
     files: tuple[LexiconFile, ...]
+    """File headers (name, version, defaults, whitelist); entries live on as :attr:`rules`."""
     sources: tuple[str, ...]
     rules: tuple[Rule, ...]
     digest: str
+    origin: tuple[str, ...] = ()
+    """The paths it was loaded from (files, folders or ``starter``), for reloading."""
+
+    def stamp(self) -> tuple[tuple[str, int, int], ...]:
+        """Name, size and modification time of every file now under :attr:`origin`."""
+        stamps = []
+        for path in _expand(self.origin):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            stamps.append((str(path), st.st_size, st.st_mtime_ns))
+        return tuple(stamps)
 
     @property
     def version(self) -> str:
@@ -173,7 +187,9 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
-def build_library(files: Sequence[LexiconFile], sources: Sequence[str]) -> Library:
+def build_library(
+    files: Sequence[LexiconFile], sources: Sequence[str], origin: Sequence[str] = ()
+) -> Library:
     """Resolve already-parsed files into a :class:`Library`."""
     rules: list[Rule] = []
     for index, (file, source) in enumerate(zip(files, sources, strict=True)):
@@ -186,16 +202,20 @@ def build_library(files: Sequence[LexiconFile], sources: Sequence[str]) -> Libra
     digest = hashlib.sha256()
     for file in files:
         digest.update(file.model_dump_json().encode())
-    return Library(tuple(files), tuple(sources), tuple(rules), digest.hexdigest())
+    # Rules carry everything the matcher needs; keeping only the file headers halves the memory
+    # of a large library.
+    headers = tuple(file.model_copy(update={"entries": ()}) for file in files)
+    return Library(headers, tuple(sources), tuple(rules), digest.hexdigest(), tuple(origin))
 
 
 def load_library(paths: Iterable[str | Path] = (STARTER,)) -> Library:
     """Load libraries from files, folders, or ``"starter"`` (the shipped library)."""
-    files = _expand(paths)
+    origin = [str(p) for p in paths]
+    files = _expand(origin)
     if not files:
         raise LexiconError("no keyword library files given")
     parsed = [read_file(p) for p in files]
-    library = build_library(parsed, [str(p) for p in files])
+    library = build_library(parsed, [str(p) for p in files], origin)
     logger.info(
         "lexicon loaded",
         extra={"files": len(files), "rules": len(library.rules), "version": library.version},

@@ -95,9 +95,12 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
     cancelled: set[int] = set()
     entry_wl: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
     file_wl: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
+    patterns = compiled.patterns
     for pid, start, end in raw:
         span = text[start:end]
-        if any(ch in HARD_BOUNDARIES for ch in span):
+        # Most hits are written exactly as the pattern: no disguise or boundary to check.
+        exact = span == patterns[pid]
+        if not exact and any(ch in HARD_BOUNDARIES for ch in span):
             continue
         for use in compiled.uses[pid]:
             if not _boundaries_ok(nz, text, start, end, use):
@@ -108,7 +111,7 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
                 entry_wl[use.owner].append((start, end))
             elif use.role is Role.UNLESS:
                 cancelled.add(use.owner)
-            elif _disguise_ok(nz, rules[use.owner], span):
+            elif exact or _disguise_ok(nz, rules[use.owner], span):
                 if use.role is Role.TERM:
                     terms.append((use.owner, start, end, use.kind))
                 else:
@@ -120,8 +123,7 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
         if r in cancelled:
             return False
         return not (
-            _inside(entry_wl[r], start, end)
-            or _inside(file_wl[rules[r].file_index], start, end)
+            _inside(entry_wl[r], start, end) or _inside(file_wl[rules[r].file_index], start, end)
         )
 
     for r, start, end, kind in terms:
@@ -133,7 +135,8 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
     for r, found in parts.items():
         rule = rules[r]
         occurrences = [
-            [(s, e) for s, e in found.get(p, []) if allowed(r, s, e)] for p in range(len(rule.parts))
+            [(s, e) for s, e in found.get(p, []) if allowed(r, s, e)]
+            for p in range(len(rule.parts))
         ]
         if all(occurrences) and (window := _window_ok(rule, occurrences)) is not None:
             hits.append(KeywordHit(rule, window[0], window[1], "combo"))

@@ -59,9 +59,9 @@ def _mixed_pinyin(term: str) -> Iterator[str]:
         yield "".join(syllables[i] if mask >> i & 1 else term[i] for i in range(len(term)))
 
 
-def expand(term: str, variants: frozenset[Variant], extra_pinyin: tuple[str, ...]) -> Iterator[
-    tuple[str, str]
-]:
+def expand(
+    term: str, variants: frozenset[Variant], extra_pinyin: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
     """Yield ``(spelling, kind)`` for every disguise of ``term`` the entry tolerates."""
     yield term, "term"
     if Variant.HOMOPHONES in variants:

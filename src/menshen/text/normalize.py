@@ -1,7 +1,7 @@
 """Text normalisation with an offset map back to the original string.
 
-``normalize("色*情")`` gives ``"色情"`` and, for each normalised character, the index of the original
-character it came from, so a match can be highlighted or masked in the user's own text.
+``normalize("色*情")`` gives ``"色情"`` and, for each normalised character, the index of the
+original character it came from, so a match can be highlighted or masked in the user's own text.
 """
 
 from __future__ import annotations

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
+
 import pytest
 
-from menshen.lexicon import CompiledLexicon, find_hits
+from menshen.detect import DetectContext, KeywordDetector
+from menshen.errors import LexiconError
+from menshen.lexicon import CompiledLexicon, find_hits, load_library
 
 ZWSP = "\u200b"
 
@@ -83,3 +89,22 @@ def test_overlapping_terms_both_fire(fixture_lexicon: CompiledLexicon) -> None:
 def test_disguise_permissions_are_per_entry(fixture_lexicon: CompiledLexicon) -> None:
     assert [h.rule.term for h in find_hits(fixture_lexicon, "冰毒")] == ["冰毒"]
     assert find_hits(fixture_lexicon, "冰*毒") == []
+
+
+def test_library_reloads_without_restart(tmp_path: Path) -> None:
+    path = tmp_path / "lib.yaml"
+    header = 'name: t\nversion: "2026-01-01T00:00:00Z"\ndefaults: {risk: A.1.h/gambling}\n'
+    path.write_text(header + "entries:\n  - term: 网赌\n", encoding="utf-8")
+    detector = KeywordDetector(load_library([path]))
+    context = DetectContext()
+    assert detector.detect("来网赌", context) and not detector.detect("来赌场", context)
+    assert detector.reload_if_changed() is False
+    path.write_text(header + "entries:\n  - term: 赌场\n", encoding="utf-8")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert detector.reload_if_changed() is True
+    assert detector.detect("来赌场", context) and not detector.detect("来网赌", context)
+    path.write_text("entries: [", encoding="utf-8")
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 2 * 10**9))
+    with pytest.raises(LexiconError, match="not valid YAML"):
+        detector.reload_if_changed()
+    assert detector.detect("来赌场", context)  # the running library stays in place

@@ -28,9 +28,10 @@ def deleted(ch: str) -> bool:
 def strip_accent(ch: str) -> str:
     """Map an accented Latin letter to its ASCII base letter (é → e); leave others alone."""
     decomposed = unicodedata.normalize("NFKD", ch)
-    if len(decomposed) > 1 and decomposed[0].isascii() and decomposed[0].isalpha():
-        if all(unicodedata.category(c) in ("Mn", "Me") for c in decomposed[1:]):
-            return decomposed[0].lower()
+    base, marks = decomposed[:1], decomposed[1:]
+    only_marks = all(unicodedata.category(c) in ("Mn", "Me") for c in marks)
+    if marks and base.isascii() and base.isalpha() and only_marks:
+        return base.lower()
     return ch
 
 

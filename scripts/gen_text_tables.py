@@ -16,8 +16,8 @@ code point / alphabetically so that regeneration gives byte-identical output):
     ``trad<TAB>simp``: one code point each side.  Every code point in the CJK
     ranges (U+3400-4DBF, U+4E00-9FFF, U+F900-FAFF, U+20000-2FA1F) is run through
     ``opencc.OpenCC("t2s")``; if that leaves it unchanged, ``hk2s`` and ``tw2s`` are
-    tried, but a variant-only result is kept only when the source is not a
-    GB2312 character and the result is (this keeps e.g. 么 and 著 unchanged).
+    tried, but a variant-only result is kept only when the source is not in
+    GB2312 and the result is (so tw2s's 么->幺 and 著->着 are not taken).
     CJK compatibility ideographs come out mapped through OpenCC's normalisation
     step.  Chains are collapsed and targets that are confusables sources are
     rewritten, so t2s and confusables can be applied in either order.
@@ -567,7 +567,7 @@ SPLIT_CHARS: dict[str, str] = {
 }
 SPLIT_ALLOWED_NON_GB2312 = frozenset("㸒")
 
-PINYIN_SYLLABLES = """
+_PINYIN_TABLE = """
 a ai an ang ao ba bai ban bang bao bei ben beng bi bian biao bie bin bing bo bu ca cai can cang
 cao ce cen ceng cha chai chan chang chao che chen cheng chi chong chou chu chua chuai chuan
 chuang chui chun chuo ci cong cou cu cuan cui cun cuo da dai dan dang dao de dei deng di dia
@@ -587,7 +587,8 @@ wang wei wen weng wo wu xi xia xian xiang xiao xie xin xing xiong xiu xu xuan xu
 yang yao ye yi yin ying yo yong you yu yuan yue yun za zai zan zang zao ze zei zen zeng zha zhai
 zhan zhang zhao zhe zhei zhen zheng zhi zhong zhou zhu zhua zhuai zhuan zhuang zhui zhun zhuo zi
 zong zou zu zuan zui zun zuo
-""".split()
+"""
+PINYIN_SYLLABLES = _PINYIN_TABLE.split()
 
 # ---------------------------------------------------------------------------
 # Helpers
@@ -607,6 +608,8 @@ STYLED_LATIN_BLOCKS = [
 ]
 # Lower-case forms that do not look like their upper-case look-alike's target.
 NO_LOWERCASE_COMPANION = frozenset("μ")
+# Scripts whose lower-case letters keep the shape of the capitals (small-cap style).
+COMPANION_SCRIPTS = ("LATIN ", "GREEK ", "CYRILLIC ", "CHEROKEE ", "COPTIC ")
 
 
 def gb2312_level(ch: str) -> int:
@@ -670,10 +673,6 @@ def render(header: list[str], rows: Iterable[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def sort_key(ch: str) -> tuple[int, ...]:
-    return tuple(ord(c) for c in ch)
-
-
 # ---------------------------------------------------------------------------
 # t2s
 # ---------------------------------------------------------------------------
@@ -707,7 +706,8 @@ def build_t2s_raw() -> dict[str, str]:
 # ---------------------------------------------------------------------------
 
 _NAME_LATIN = re.compile(
-    r"^(?:(?:NEGATIVE )?(?:SQUARED|CIRCLED) |PARENTHESIZED )?LATIN (?:CAPITAL|SMALL) LETTER ([A-Z])$"
+    r"^(?:(?:NEGATIVE )?(?:SQUARED|CIRCLED) |PARENTHESIZED )?"
+    r"LATIN (?:CAPITAL|SMALL) LETTER ([A-Z])$"
 )
 _NAME_SMALL_CAP = re.compile(r"^LATIN LETTER SMALL CAPITAL ([A-Z])$")
 _NAME_MODIFIER = re.compile(r"^MODIFIER LETTER (?:CAPITAL|SMALL) ([A-Z])$")
@@ -738,10 +738,10 @@ def _latin_target(ch: str, data_cand: dict[str, set[str]]) -> str | None:
         return None
     cat = unicodedata.category(ch)
     name = unicodedata.name(ch, "")
-    # 1. NFKC (fullwidth, mathematical alphanumerics, circled, super/subscripts...).
-    # The always-on base map (base_map.tsv) already applies NFKC + lower case to
-    # letters and numbers, so only symbols (which the base map deletes, e.g.
-    # circled letters) are listed here.
+    # 1. NFKC.  The always-on base map (base_map.tsv) already applies NFKC + lower
+    # case to letters and numbers but deletes symbols, so list symbols (circled
+    # letters) and the "fancy text" letters worth flagging as a disguise, but
+    # leave fullwidth and Latin-1 forms to the base map.
     nf = unicodedata.normalize("NFKC", ch).lower()
     if len(nf) == 1 and nf in ASCII_ALNUM:
         if cat[0] in "SP":
@@ -799,6 +799,7 @@ def build_latin_confusables() -> dict[str, str]:
             and not low.isascii()
             and low not in out
             and low not in NO_LOWERCASE_COMPANION
+            and unicodedata.name(low, "").startswith(COMPANION_SCRIPTS)
             and tgt.isalpha()
             and unicodedata.category(low) == "Ll"
         ):
@@ -819,6 +820,8 @@ def build_cjk_confusables(t2s: dict[str, str]) -> tuple[dict[str, str], list[str
 
     def to_simplified(ch: str) -> str:
         """t2s, or Japanese shinjitai -> kyujitai -> simplified for non-GB2312 chars."""
+        if ch in CJK_CONFUSABLES:
+            return CJK_CONFUSABLES[ch]
         if ch in t2s or gb2312_level(ch):
             return simp(ch)
         kyu = jp2t.convert(ch)
@@ -835,6 +838,7 @@ def build_cjk_confusables(t2s: dict[str, str]) -> tuple[dict[str, str], list[str
             and src not in t2s
             and gb2312_level(src) != 1
             and gb2312_level(dst) == 1
+            and dst not in t2s
         )
 
     out: dict[str, str] = {}
@@ -967,8 +971,7 @@ def table_homophones(ctx: dict[str, dict[str, str]]) -> str:
     header = [
         "Menshen keyword-side homophones: char<TAB>alternatives (concatenated, no separator).",
         GENERATED_BY + " Edit HOMOPHONES there.",
-        "Hand-curated for Menshen (Apache-2.0); readings checked with pypinyin "
-        f"{pkg_version('pypinyin')}.",
+        "Hand-curated for Menshen (Apache-2.0); readings checked with pypinyin.",
     ]
     rows = [f"{k}\t{v}" for k, v in sorted(HOMOPHONES.items(), key=lambda kv: ord(kv[0]))]
     return render(header, rows)
@@ -988,7 +991,8 @@ def table_pinyin(ctx: dict[str, dict[str, str]]) -> str:
     header = [
         "Menshen toneless Mandarin pinyin syllables, one per line (u-umlaut as v and u).",
         GENERATED_BY + " Edit PINYIN_SYLLABLES there.",
-        "Standard syllable inventory (facts, no licence needed); cross-checked against pypinyin.",
+        "Toneless readings pypinyin gives GB2312 characters, without m/n/ng/hng (and a stray",
+        "'len'), plus the lue/nue spellings. A list of facts: no licence attaches to it.",
     ]
     return render(header, sorted(set(PINYIN_SYLLABLES)))
 

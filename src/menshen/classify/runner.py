@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import multiprocessing as mp
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult
 from typing import Any
 
 from menshen.classify.records import Record
@@ -14,6 +15,9 @@ from menshen.taxonomy import rollup
 from menshen.verdict import Role
 
 CHUNK = 256
+"""Records per task sent to a worker process."""
+AHEAD = 4
+"""Chunks in flight per worker: enough to keep workers busy, few enough to bound memory."""
 
 _worker_guard: Guard | None = None
 
@@ -138,25 +142,27 @@ def classify_records(
     fields: Fields = Fields(),
     role: Role = Role.INPUT,
     workers: int = 1,
-    on_record: Callable[[dict[str, Any]], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Yield one output record per input record, in input order.
 
-    With ``workers > 1`` records are classified in forked worker processes in chunks; ``imap``
-    keeps the order and bounds the memory to a few chunks per worker.
+    With ``workers > 1`` records are classified in forked worker processes in chunks; at most
+    ``AHEAD`` chunks per worker are in flight, so memory stays bounded for inputs of any size.
     """
     if workers <= 1:
         for record in records:
-            out = classify_one(guard, record, fields, role)
-            if on_record:
-                on_record(out)
-            yield out
+            yield classify_one(guard, record, fields, role)
         return
     ctx = mp.get_context("fork")
     with ctx.Pool(workers, initializer=_init_worker, initargs=(guard,)) as pool:
-        jobs = ((chunk, fields, role) for chunk in _chunks(records, CHUNK))
-        for outs in pool.imap(_work, jobs):
-            for out in outs:
-                if on_record:
-                    on_record(out)
-                yield out
+        pending: deque[AsyncResult[list[dict[str, Any]]]] = deque()
+        chunks = _chunks(records, CHUNK)
+        exhausted = False
+        while pending or not exhausted:
+            while not exhausted and len(pending) < AHEAD * workers:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    exhausted = True
+                else:
+                    pending.append(pool.apply_async(_work, ((chunk, fields, role),)))
+            if pending:
+                yield from pending.popleft().get()

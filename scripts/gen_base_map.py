@@ -36,6 +36,8 @@ def strip_accent(ch: str) -> str:
 
 
 def image(ch: str) -> str:
+    if deleted(ch) and unicodedata.normalize("NFKC", ch) == ch:
+        return ""
     out = unicodedata.normalize("NFKC", ch).lower()
     out = "".join(strip_accent(c) for c in out)
     return "".join(c for c in out if not deleted(c))
@@ -47,7 +49,8 @@ def main() -> None:
     start = -1
     for cp in range(0x110000):
         ch = chr(cp)
-        if deleted(ch):
+        # A symbol with a letter inside (ⓐ, ⾊ Kangxi radical, ㊙) maps to it; others are deleted.
+        if deleted(ch) and not image(ch):
             if start < 0:
                 start = cp
             continue

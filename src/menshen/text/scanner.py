@@ -2,8 +2,8 @@
 
 Both implement the same contract:
 
-- ``Normalizer(delete_ranges, mapping, collapse)``: per code point, delete it, map it to one or
-  more code points, or keep it; with ``collapse``, runs of three or more identical normalised code
+- ``Normalizer(delete_ranges, mapping, collapse)``: per code point, map it to zero or more code
+  points (a mapping overrides a deletion range), delete it, or keep it; with ``collapse``, runs of three or more identical normalised code
   points count as two. ``normalize(text)`` returns the normalised text and, for every normalised
   code point, the index of the original code point it came from.
 - ``Matcher(normalizer, patterns)``: ``scan(text)`` returns ``(pattern index, start, end)`` for
@@ -56,10 +56,13 @@ class PyNormalizer:
     def image(self, ch: str) -> str:
         """The normalised form of one code point (empty when it is deleted)."""
         cp = ord(ch)
+        mapped = self._mapping.get(cp)
+        if mapped is not None:  # a mapping overrides a deletion range, as in the C scanner
+            return mapped
         i = bisect_right(self._starts, cp) - 1
         if i >= 0 and self._ranges[i][0] <= cp <= self._ranges[i][1]:
             return _DELETE
-        return self._mapping.get(cp, ch)
+        return ch
 
     def stream(self, text: str) -> list[tuple[str, int]]:
         """Normalised code points paired with their original index, after run collapsing."""

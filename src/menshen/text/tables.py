@@ -84,7 +84,9 @@ def load_tables() -> Tables:
 
     def one(ch: str) -> str:
         cp = ord(ch)
-        if cp in deleted:
+        if cp in confusables and cp in deleted:
+            return confusables[cp]  # a look-alike symbol (🈲) stands for its letter
+        if cp in deleted and cp not in base:
             return ""
         out = base.get(cp, ch)
         out = "".join(t2s.get(ord(c), c) for c in out)

@@ -10,7 +10,10 @@ import pytest
 
 from menshen.detect import DetectContext, KeywordDetector
 from menshen.errors import LexiconError
-from menshen.lexicon import CompiledLexicon, find_hits, load_library
+from menshen.lexicon import CompiledLexicon, compile_library, find_hits, load_library
+from menshen.text import TextNormalizer
+from menshen.text.scanner import PyMatcher
+from menshen.text.tables import load_tables
 
 ZWSP = "\u200b"
 
@@ -108,3 +111,10 @@ def test_library_reloads_without_restart(tmp_path: Path) -> None:
     with pytest.raises(LexiconError, match="not valid YAML"):
         detector.reload_if_changed()
     assert detector.detect("来赌场", context)  # the running library stays in place
+
+
+def test_pure_python_backend_gives_the_same_hits(fixture_lexicon: CompiledLexicon) -> None:
+    slow = compile_library(fixture_lexicon.library, TextNormalizer(load_tables(), use_c=False))
+    assert isinstance(slow.matcher, PyMatcher)
+    for text in [t for t, _, _ in CAUGHT] + NOT_CAUGHT:
+        assert find_hits(slow, text) == find_hits(fixture_lexicon, text), text

@@ -144,3 +144,11 @@ def test_classify_role_field_maps_speakers(tmp_path: Path) -> None:
     out = [json.loads(line) for line in dst.read_text(encoding="utf-8").splitlines()]
     assert [o.get("verdict", {}).get("role") for o in out] == ["input", "output", None]
     assert "field 'role' is 'x'" in out[2]["error"]
+
+
+def test_demo_summarises_by_risk_and_character() -> None:
+    result = runner.invoke(app, ["demo", *LEX])
+    assert result.exit_code == 0, result.output
+    assert "400 segments" in result.output
+    assert "by character" in result.output and "夜玫瑰" in result.output
+    assert "A.1.f/sexual" in result.output

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from menshen.errors import MenshenError
 from menshen.guard import Guard
+from menshen.lexicon.coverage import CoverageReport
 from menshen.lexicon.loader import STARTER
 from menshen.policy import Policy, load_policy
 from menshen.verdict import Action, Audience, Role, Verdict
@@ -72,11 +73,24 @@ def check(
     audience: Annotated[Audience, typer.Option(help="Who will read it.")] = Audience.ADULT,
     lexicon: LexiconOpt = None,
     policy: PolicyOpt = None,
+    fail_on: Annotated[
+        Action | None,
+        typer.Option(help="Exit with status 1 when the action is this (flag: flag or block)."),
+    ] = None,
 ) -> None:
     """Check one text and show the risks, highlighted where they are in the text."""
     if text == "-":
         text = sys.stdin.read()
     verdict = _guard(lexicon, policy).check(text, role=role, audience=audience)
+    _show(text, verdict, as_json)
+    if fail_on is not None and _SEVERITY[verdict.action] >= _SEVERITY[fail_on]:
+        raise typer.Exit(1)
+
+
+_SEVERITY = {Action.ALLOW: 0, Action.FLAG: 1, Action.BLOCK: 2}
+
+
+def _show(text: str, verdict: Verdict, as_json: bool) -> None:
     if as_json:
         out.print_json(verdict.model_dump_json())
         return
@@ -111,10 +125,16 @@ def classify(
     ] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file.")] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", help="jsonl, csv or parquet (default: from names).")
+        str | None,
+        typer.Option("--format", help="Output format: jsonl, csv or parquet (default: from -o)."),
+    ] = None,
+    input_format: Annotated[
+        str | None,
+        typer.Option(help="Input format: jsonl, csv or parquet (default: from the extension)."),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     role: Annotated[Role, typer.Option(help="Who wrote the texts.")] = Role.INPUT,
+    audience: Annotated[Audience, typer.Option(help="Who reads them.")] = Audience.ADULT,
     lexicon: LexiconOpt = None,
     policy: PolicyOpt = None,
 ) -> None:
@@ -129,8 +149,8 @@ def classify(
     from menshen.classify.records import read_records
 
     try:
-        in_fmt = detect_format(input, fmt if str(input) == "-" or fmt else None)
-        out_fmt = detect_format(output, fmt) if output else in_fmt
+        in_fmt = detect_format(input, input_format or ("jsonl" if str(input) == "-" else None))
+        out_fmt = detect_format(output, fmt) if output else detect_format(input, fmt or in_fmt)
         if out_fmt.value == "parquet" and output is None:
             raise _fail("Parquet output needs --output")
         if str(input) != "-" and not input.exists():
@@ -154,7 +174,9 @@ def classify(
         task = progress.add_task("classifying", total=None)
         records = read_records(input, in_fmt)
         fields = Fields(text=text_field, role=role_field)
-        for record in classify_records(guard, records, fields=fields, role=role, workers=workers):
+        for record in classify_records(
+            guard, records, fields=fields, role=role, audience=audience, workers=workers
+        ):
             writer.write(record)
             summary.add(record)
             progress.advance(task)
@@ -192,6 +214,9 @@ def lexicon_check(
         list[str] | None, typer.Argument(help="Library files or folders (default: starter).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    strict: Annotated[
+        bool, typer.Option(help="Exit with status 1 unless every floor is met and not stale.")
+    ] = False,
 ) -> None:
     """Report size, per-risk coverage against GB/T 45654's floors, and staleness."""
     from menshen.lexicon.coverage import check_library
@@ -203,7 +228,13 @@ def lexicon_check(
         raise _fail(str(exc)) from exc
     if as_json:
         out.print_json(report.model_dump_json())
-        return
+    else:
+        _print_coverage(report)
+    if strict and not report.compliant:
+        raise typer.Exit(1)
+
+
+def _print_coverage(report: CoverageReport) -> None:
     table = Table("risk", "名称", "keywords", "floor", "status", title=f"library {report.version}")
     for row in report.risks:
         status = "[green]ok[/green]" if row.meets_floor else "[red]below floor[/red]"
@@ -224,16 +255,18 @@ def lexicon_check(
 
 @lexicon_app.command("import")
 def lexicon_import(
-    files: Annotated[list[Path], typer.Argument(help="Plain-text lists, one word per line.")],
+    files: Annotated[
+        list[Path], typer.Argument(help="Plain-text lists (one word per line) or folders of .txt.")
+    ],
     mapping: Annotated[Path, typer.Option("--map", help="YAML: file-name glob → risk code.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="YAML library to write.")],
     name: Annotated[str, typer.Option(help="Library name.")] = "imported",
 ) -> None:
     """Convert plain-text lists into one YAML library."""
-    from menshen.lexicon.importers import dump_yaml, import_lists, read_mapping
+    from menshen.lexicon.importers import dump_yaml, import_lists, list_files, read_mapping
 
     try:
-        lexicon, skipped = import_lists(files, read_mapping(mapping), name=name)
+        lexicon, skipped = import_lists(list_files(files), read_mapping(mapping), name=name)
     except MenshenError as exc:
         raise _fail(str(exc)) from exc
     output.write_text(dump_yaml(lexicon), encoding="utf-8")

@@ -69,13 +69,13 @@ class Guard:
         ctx = DetectContext(role=role, audience=audience, extra=context or {})
         findings: list[RiskFinding] = []
         stage_us: dict[str, float] = {}
-        failed = False
+        errors: list[str] = []
         for detector in self.detectors:
             started = time.perf_counter()
             try:
                 findings.extend(detector.detect(text, ctx))
             except DetectorError as exc:
-                failed = True
+                errors.append(f"{detector.name}: {exc}")
                 logger.error(
                     "detector failed", extra={"detector": detector.name, "error": str(exc)}
                 )
@@ -83,9 +83,9 @@ class Guard:
                 stage_us[detector.name] = (time.perf_counter() - started) * 1e6
         started = time.perf_counter()
         action = self.policy.decide(findings, audience)
-        if failed and self.policy.on_error is Action.BLOCK:
+        if errors and self.policy.on_error is Action.BLOCK:
             action = Action.BLOCK
-        elif failed and action is Action.ALLOW:
+        elif errors and action is Action.ALLOW:
             action = self.policy.on_error
         if timings:
             stage_us["policy"] = (time.perf_counter() - started) * 1e6
@@ -98,5 +98,11 @@ class Guard:
             audience=audience,
             policy_version=self._policy_version,
             lexicon_version=self.lexicon_version,
+            errors=tuple(errors),
             timings_us=stage_us if timings else None,
         )
+
+    def reload_if_changed(self) -> bool:
+        """Reload the keyword library if its files changed on disk (see KeywordDetector)."""
+        kw = self.keyword
+        return kw.reload_if_changed() if kw else False

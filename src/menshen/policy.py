@@ -24,9 +24,9 @@ class Thresholds(BaseModel):
 
     model_config = _FROZEN
 
-    flag: float = Field(default=0.5, ge=0.0, le=1.0)
+    flag: float = Field(ge=0.0, le=1.0)
     """Lowest score that flags."""
-    block: float = Field(default=0.8, ge=0.0, le=1.0)
+    block: float = Field(ge=0.0, le=1.0)
     """Lowest score that blocks."""
 
     @model_validator(mode="after")
@@ -36,13 +36,25 @@ class Thresholds(BaseModel):
         return self
 
 
+def covers(prefix: str, code: str) -> bool:
+    """True when ``prefix`` names ``code`` or one of its ancestors (``A.1`` covers ``A.1.f/x``).
+
+    Matching is by whole segments: ``X.sexual`` does not cover ``X.sexual_minors``.
+    """
+    if code == prefix:
+        return True
+    if prefix.endswith((".", "/")):
+        return code.startswith(prefix)
+    return code.startswith(prefix + ".") or code.startswith(prefix + "/")
+
+
 class RiskRule(BaseModel):
-    """Thresholds for the risk codes that start with ``code``."""
+    """Thresholds for the risk codes that ``code`` covers."""
 
     model_config = _FROZEN
 
     code: str
-    """A risk code or prefix (``A.1.f/sexual``, ``A.1``, ``X.``)."""
+    """A risk code or an ancestor of codes (``A.1.f/sexual``, ``A.1``, ``X.``)."""
     adult: Thresholds | None = None
     """Thresholds for adults; the policy default when omitted."""
     minor: Thresholds | None = None
@@ -60,17 +72,31 @@ class Policy(BaseModel):
     """Policy name."""
     version: str = "1"
     """Policy version chosen by its author."""
-    adult: Thresholds = Thresholds()
+    adult: Thresholds = Thresholds(flag=0.5, block=0.8)
     """Default thresholds for adults."""
     minor: Thresholds = Thresholds(flag=0.3, block=0.5)
     """Default thresholds for minors: stricter."""
     rules: tuple[RiskRule, ...] = (
-        RiskRule(code="X.sexual_minors", adult=Thresholds(flag=0.2, block=0.4)),
+        RiskRule(
+            code="X.sexual_minors",
+            adult=Thresholds(flag=0.2, block=0.4),
+            minor=Thresholds(flag=0.1, block=0.2),
+        ),
         RiskRule(code="A.1.f/sexual", minor=Thresholds(flag=0.2, block=0.3)),
     )
-    """Per-risk overrides."""
+    """Per-risk overrides; the most specific rule that covers a code wins."""
     on_error: Action = Action.BLOCK
     """Outcome when a detector fails (fail-closed by default)."""
+
+    @model_validator(mode="after")
+    def _known_codes(self) -> Policy:
+        from menshen.taxonomy import load_taxonomy
+
+        codes = load_taxonomy().codes()
+        for rule in self.rules:
+            if not any(covers(rule.code, code) for code in codes):
+                raise ValueError(f"rule code {rule.code!r} covers no risk code of the taxonomy")
+        return self
 
     @property
     def fingerprint(self) -> str:
@@ -78,12 +104,13 @@ class Policy(BaseModel):
         digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:12]
         return f"{self.name}@{self.version}#{digest}"
 
-    def thresholds(self, code: str, audience: Audience) -> Thresholds:
+    def thresholds(self, code: str, audience: Audience | str) -> Thresholds:
         """The thresholds that apply to ``code`` for ``audience``."""
+        audience = Audience(audience)
         best: Thresholds | None = None
         best_len = -1
         for rule in self.rules:
-            if code.startswith(rule.code) and len(rule.code) > best_len:
+            if covers(rule.code, code) and len(rule.code) > best_len:
                 chosen = rule.minor if audience is Audience.MINOR else rule.adult
                 if chosen is not None:
                     best, best_len = chosen, len(rule.code)
@@ -91,8 +118,9 @@ class Policy(BaseModel):
             return best
         return self.minor if audience is Audience.MINOR else self.adult
 
-    def decide(self, findings: Iterable[RiskFinding], audience: Audience) -> Action:
+    def decide(self, findings: Iterable[RiskFinding], audience: Audience | str) -> Action:
         """The strictest action any finding calls for."""
+        audience = Audience(audience)
         action = Action.ALLOW
         for finding in findings:
             limits = self.thresholds(finding.code, audience)

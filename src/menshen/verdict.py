@@ -103,5 +103,8 @@ class Verdict(BaseModel):
     """Version and hash of the policy that decided the action."""
     lexicon_version: str
     """Version of the keyword library used."""
+    errors: tuple[str, ...] = ()
+    """Detectors that failed (``name: message``); the action then follows the policy's
+    ``on_error``."""
     timings_us: dict[str, float] | None = None
     """Per-stage timings in microseconds, when the guard runs with ``timings=True``."""

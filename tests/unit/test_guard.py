@@ -69,4 +69,6 @@ class _Broken:
 @pytest.mark.parametrize(("on_error", "expected"), [("block", "block"), ("allow", "allow")])
 def test_detector_failure_takes_the_policy_outcome(on_error: str, expected: str) -> None:
     guard = Guard([_Broken()], Policy(on_error=Action(on_error)))
-    assert guard.check("你好").action == expected
+    verdict = guard.check("你好")
+    assert verdict.action == expected
+    assert verdict.errors == ("broken: model server unreachable",)

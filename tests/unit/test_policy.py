@@ -46,7 +46,7 @@ def test_block_below_flag_is_rejected() -> None:
 
 
 def test_fingerprint_changes_with_content() -> None:
-    assert Policy().fingerprint != Policy(adult=Thresholds(flag=0.6)).fingerprint
+    assert Policy().fingerprint != Policy(adult=Thresholds(flag=0.6, block=0.8)).fingerprint
 
 
 def test_bad_policy_file_names_field_and_value(tmp_path: Path) -> None:
@@ -54,3 +54,26 @@ def test_bad_policy_file_names_field_and_value(tmp_path: Path) -> None:
     path.write_text("adult:\n  flag: 2\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"policy.yaml: field 'adult.flag'.*got 2"):
         load_policy(path)
+
+
+def test_partial_thresholds_are_rejected() -> None:
+    with pytest.raises(ValueError, match="block"):
+        Thresholds(flag=0.2)  # type: ignore[call-arg]
+
+
+def test_rule_codes_must_cover_a_known_risk() -> None:
+    with pytest.raises(ValueError, match="covers no risk code"):
+        Policy(rules=(RiskRule(code="A.1.f/sexy", adult=Thresholds(flag=0.1, block=0.2)),))
+
+
+def test_prefixes_match_whole_segments() -> None:
+    policy = Policy(rules=(RiskRule(code="X.crisis", adult=Thresholds(flag=0.1, block=0.2)),))
+    assert policy.decide([finding("X.crisis", 0.2)], "adult") is Action.BLOCK
+    assert policy.decide([finding("X.jailbreak", 0.2)], "adult") is Action.ALLOW
+
+
+def test_minors_are_never_laxer_than_adults_by_default() -> None:
+    policy = Policy()
+    for code in ["X.sexual_minors", "A.1.f/sexual", "A.1.h/gambling", "X.jailbreak"]:
+        adult, minor = policy.thresholds(code, "adult"), policy.thresholds(code, "minor")
+        assert minor.flag <= adult.flag and minor.block <= adult.block, code

@@ -12,7 +12,7 @@ from typing import Any
 from menshen.classify.records import Record
 from menshen.guard import Guard
 from menshen.taxonomy import rollup
-from menshen.verdict import Role
+from menshen.verdict import Audience, Role
 
 CHUNK = 256
 """Records per task sent to a worker process."""
@@ -88,7 +88,9 @@ def _role_of(record: Record, fields: Fields, default: Role) -> Role | str:
     return role
 
 
-def classify_one(guard: Guard, record: Record, fields: Fields, role: Role) -> dict[str, Any]:
+def classify_one(
+    guard: Guard, record: Record, fields: Fields, role: Role, audience: Audience = Audience.ADULT
+) -> dict[str, Any]:
     """The output record for one input record: its fields plus ``verdict`` or ``error``."""
     out = dict(record.fields)
     if record.error is not None:
@@ -107,7 +109,8 @@ def classify_one(guard: Guard, record: Record, fields: Fields, role: Role) -> di
         out["error"] = f"record {record.number}: field {text_field!r} is not text"
     else:
         try:
-            out["verdict"] = guard.check(text, role=role).model_dump(mode="json")
+            verdict = guard.check(text, role=role, audience=audience)
+            out["verdict"] = verdict.model_dump(mode="json")
         except Exception as exc:  # the record is kept with its error; the run goes on
             out["error"] = f"record {record.number}: {type(exc).__name__}: {exc}"
     return out
@@ -118,10 +121,10 @@ def _init_worker(guard: Guard) -> None:
     _worker_guard = guard
 
 
-def _work(args: tuple[list[Record], Fields, Role]) -> list[dict[str, Any]]:
-    records, fields, role = args
+def _work(args: tuple[list[Record], Fields, Role, Audience]) -> list[dict[str, Any]]:
+    records, fields, role, audience = args
     assert _worker_guard is not None
-    return [classify_one(_worker_guard, r, fields, role) for r in records]
+    return [classify_one(_worker_guard, r, fields, role, audience) for r in records]
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -141,6 +144,7 @@ def classify_records(
     *,
     fields: Fields = Fields(),
     role: Role = Role.INPUT,
+    audience: Audience = Audience.ADULT,
     workers: int = 1,
 ) -> Iterator[dict[str, Any]]:
     """Yield one output record per input record, in input order.
@@ -150,7 +154,7 @@ def classify_records(
     """
     if workers <= 1:
         for record in records:
-            yield classify_one(guard, record, fields, role)
+            yield classify_one(guard, record, fields, role, audience)
         return
     ctx = mp.get_context("fork")
     with ctx.Pool(workers, initializer=_init_worker, initargs=(guard,)) as pool:
@@ -163,6 +167,7 @@ def classify_records(
                 if chunk is None:
                     exhausted = True
                 else:
-                    pending.append(pool.apply_async(_work, ((chunk, fields, role),)))
+                    job = (chunk, fields, role, audience)
+                    pending.append(pool.apply_async(_work, (job,)))
             if pending:
                 yield from pending.popleft().get()

@@ -34,6 +34,22 @@ def read_mapping(path: Path) -> dict[str, str]:
     return {str(k): validate_code(v, where=f"{path}: {k}") for k, v in raw.items()}
 
 
+def list_files(paths: Iterable[Path]) -> list[Path]:
+    """The given files, with every folder replaced by the ``.txt`` files under it."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found = sorted(path.rglob("*.txt"))
+            if not found:
+                raise LexiconError(f"{path}: folder has no .txt lists")
+            files.extend(found)
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise LexiconError(f"{path}: no such file or folder")
+    return files
+
+
 def _words(path: Path) -> list[str]:
     data = path.read_bytes()
     for encoding in ENCODINGS:

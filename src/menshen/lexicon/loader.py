@@ -53,6 +53,8 @@ class Library:
     sources: tuple[str, ...]
     rules: tuple[Rule, ...]
     digest: str
+    version: str
+    """Newest file timestamp plus a content digest, e.g. ``2026-11-25T00:00:00Z+1a2b3c4d``."""
     origin: tuple[str, ...] = ()
     """The paths it was loaded from (files, folders or ``starter``), for reloading."""
 
@@ -66,12 +68,6 @@ class Library:
                 continue
             stamps.append((str(path), st.st_size, st.st_mtime_ns))
         return tuple(stamps)
-
-    @property
-    def version(self) -> str:
-        """Newest file timestamp plus a content digest, e.g. ``2026-11-25T00:00:00Z+1a2b3c4d``."""
-        newest = max((f.version for f in self.files), default=datetime(1970, 1, 1, tzinfo=UTC))
-        return f"{newest.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}+{self.digest[:8]}"
 
     @property
     def newest(self) -> datetime | None:
@@ -208,7 +204,11 @@ def build_library(
     # Rules carry everything the matcher needs; keeping only the file headers halves the memory
     # of a large library.
     headers = tuple(file.model_copy(update={"entries": ()}) for file in files)
-    return Library(headers, tuple(sources), tuple(rules), digest.hexdigest(), tuple(origin))
+    newest = max((f.version for f in files), default=datetime(1970, 1, 1, tzinfo=UTC))
+    version = f"{newest.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}+{digest.hexdigest()[:8]}"
+    return Library(
+        headers, tuple(sources), tuple(rules), digest.hexdigest(), version, tuple(origin)
+    )
 
 
 def load_library(paths: Iterable[str | Path] = (STARTER,)) -> Library:

@@ -13,7 +13,9 @@ from menshen.lexicon.compiler import CompiledLexicon, PatternUse, Role
 from menshen.lexicon.loader import Rule
 from menshen.lexicon.model import ALL_VARIANTS
 from menshen.text.normalize import HARD_BOUNDARIES, TextNormalizer
-from menshen.text.tables import is_invisible, is_pinyin
+from menshen.text.tables import common_words, is_invisible, is_pinyin
+
+_LOOKALIKE_KINDS = frozenset({"homophone", "split"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +60,21 @@ def _boundaries_ok(nz: TextNormalizer, text: str, start: int, end: int, use: Pat
     if not (left or right):
         return True
     return use.kind.endswith("pinyin") and is_pinyin(_latin_run(nz, text, start, end))
+
+
+def _part_of_a_word(nz: TextNormalizer, text: str, start: int, end: int) -> bool:
+    """A homophone or split spelling that is the edge of an ordinary word is not a disguise.
+
+    角色请你 holds 色请 (a homophone of 色情) only because 角色 and 请你 are words;
+    女干部 holds 女干 (a split 奸) only because 干部 is one.
+    """
+    words = common_words()
+    before, after = _neighbour(text, start - 1, -1), _neighbour(text, end, 1)
+    head = nz.image(text[start]) if start < len(text) else ""
+    tail = nz.image(text[end - 1]) if end > 0 else ""
+    if before is not None and nz.image(before) + head in words:
+        return True
+    return after is not None and tail + nz.image(after) in words
 
 
 def _disguise_ok(nz: TextNormalizer, rule: Rule, span: str) -> bool:
@@ -127,6 +144,8 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
         )
 
     for r, start, end, kind in terms:
+        if kind in _LOOKALIKE_KINDS and _part_of_a_word(nz, text, start, end):
+            continue
         if allowed(r, start, end):
             if kind == "term":
                 term = rules[r].term

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
@@ -37,6 +37,10 @@ class EntryDefaults(BaseModel):
     variants: frozenset[Variant] = ALL_VARIANTS
     """Default disguises tolerated."""
 
+    @field_serializer("variants")
+    def _sorted(self, value: frozenset[Variant]) -> list[str]:
+        return sorted(value)  # sets have no order: keep digests and exports stable
+
 
 class Entry(BaseModel):
     """One keyword, or one combination rule."""
@@ -65,6 +69,10 @@ class Entry(BaseModel):
     """Stable identifier reported as evidence."""
     note: str | None = None
     """Free text for reviewers."""
+
+    @field_serializer("variants")
+    def _sorted(self, value: frozenset[Variant] | None) -> list[str] | None:
+        return None if value is None else sorted(value)
 
     @model_validator(mode="after")
     def _one_kind(self) -> Entry:

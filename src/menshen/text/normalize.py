@@ -12,7 +12,7 @@ from functools import cache
 from menshen.text.scanner import NormalizerProto, PyNormalizer, make_normalizer
 from menshen.text.tables import Tables, is_invisible, load_tables
 
-HARD_BOUNDARIES = frozenset("\n\r。！？；，、!?;")
+HARD_BOUNDARIES = frozenset("\n\r。！？；，、!?;,")
 """Sentence and clause punctuation: a keyword never matches across these (色。情况 is not 色情)."""
 
 

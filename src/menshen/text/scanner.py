@@ -3,8 +3,9 @@
 Both implement the same contract:
 
 - ``Normalizer(delete_ranges, mapping, collapse)``: per code point, map it to zero or more code
-  points (a mapping overrides a deletion range), delete it, or keep it; with ``collapse``, runs of three or more identical normalised code
-  points count as two. ``normalize(text)`` returns the normalised text and, for every normalised
+  points (a mapping overrides a deletion range), delete it, or keep it; with ``collapse``, runs
+  of three or more identical normalised code points count as two. ``normalize(text)`` returns
+  the normalised text and, for every normalised
   code point, the index of the original code point it came from.
 - ``Matcher(normalizer, patterns)``: ``scan(text)`` returns ``(pattern index, start, end)`` for
   every occurrence of a (normalised) pattern in the normalised text, with ``[start, end)`` in

@@ -136,6 +136,15 @@ def split_forms() -> dict[str, str]:
 
 
 @cache
+def common_words() -> frozenset[str]:
+    """Frequent two-character words (from jieba's dictionary, MIT): the edges of real words."""
+    text = resources.files(_DATA).joinpath("common_words.txt").read_text(encoding="utf-8")
+    return frozenset(
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
+
+
+@cache
 def pinyin_syllables() -> frozenset[str]:
     """Every toneless Mandarin syllable, for telling pinyin from other Latin words."""
     text = resources.files(_DATA).joinpath("pinyin_syllables.txt").read_text(encoding="utf-8")

@@ -152,3 +152,47 @@ def test_demo_summarises_by_risk_and_character() -> None:
     assert "400 segments" in result.output
     assert "by character" in result.output and "夜玫瑰" in result.output
     assert "A.1.f/sexual" in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "fail_on", "code"),
+    [("约炮", "block", 1), ("约炮", "flag", 1), ("你好", "flag", 0), ("成人", "block", 0)],
+)
+def test_check_fail_on_sets_the_exit_status(text: str, fail_on: str, code: int) -> None:
+    result = runner.invoke(app, ["check", text, "--fail-on", fail_on, *LEX])
+    assert result.exit_code == code, result.output
+
+
+def test_lexicon_check_strict_fails_below_the_floors() -> None:
+    result = runner.invoke(app, ["lexicon", "check", str(FIXTURE_LEXICON), "--strict"])
+    assert result.exit_code == 1
+    assert "below" in result.output
+
+
+def test_classify_audience_minor_is_stricter(tmp_path: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    _jsonl(src, [json.dumps({"text": "成人的世界"}, ensure_ascii=False)])
+    actions = []
+    for audience in ["adult", "minor"]:
+        dst = tmp_path / f"{audience}.jsonl"
+        result = runner.invoke(
+            app, ["classify", str(src), "-o", str(dst), "--audience", audience, *LEX]
+        )
+        assert result.exit_code == 0, result.output
+        actions.append(json.loads(dst.read_text(encoding="utf-8"))["verdict"]["action"])
+    assert actions == ["allow", "block"]
+
+
+def test_lexicon_import_folder(tmp_path: Path) -> None:
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "gambling.txt").write_text("网赌\n", encoding="utf-8")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text('"gambling*": A.1.h/gambling\n', encoding="utf-8")
+    out = tmp_path / "lib.yaml"
+    args = ["lexicon", "import", str(lists), "--map", str(mapping), "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = runner.invoke(app, [*args[:2], str(empty), *args[3:]])
+    assert result.exit_code == 2 and "no .txt lists" in result.output

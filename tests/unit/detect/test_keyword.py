@@ -1,0 +1,31 @@
+"""The keyword detector: registry entry, finding shape, span merging, scores."""
+
+from __future__ import annotations
+
+import pytest
+
+from menshen.detect import DetectContext, KeywordDetector, registry
+from menshen.errors import ConfigError
+from menshen.lexicon import CompiledLexicon
+
+
+def test_registered_as_keyword() -> None:
+    assert registry.get("keyword") is KeywordDetector
+    assert "keyword" in registry.names()
+    with pytest.raises(ConfigError, match="unknown detector 'nope'; known: .*keyword"):
+        registry.get("nope")
+
+
+def test_one_finding_per_code_with_merged_spans(fixture_lexicon: CompiledLexicon) -> None:
+    detector = KeywordDetector(fixture_lexicon)
+    text = "成人视频和裸聊"
+    (finding,) = detector.detect(text, DetectContext())
+    assert finding.code == "A.1.f/sexual" and finding.detector == "keyword"
+    assert [(s.start, s.end, s.text) for s in finding.spans] == [(0, 4, "成人视频"), (5, 7, "裸聊")]
+    assert sorted(e.term for e in finding.evidence) == ["成人", "成人视频", "裸聊"]
+    # noisy-or over the three rules: 1 - 0.6 * 0.1 * 0.1
+    assert finding.score == pytest.approx(0.994)
+
+
+def test_benign_text_has_no_findings(fixture_lexicon: CompiledLexicon) -> None:
+    assert KeywordDetector(fixture_lexicon).detect("我们去看电影吧", DetectContext()) == []

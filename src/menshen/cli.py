@@ -215,7 +215,8 @@ def lexicon_check(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     strict: Annotated[
-        bool, typer.Option(help="Exit with status 1 unless every floor is met and not stale.")
+        bool,
+        typer.Option("--strict", help="Exit with status 1 unless every floor is met and not stale."),
     ] = False,
 ) -> None:
     """Report size, per-risk coverage against GB/T 45654's floors, and staleness."""

@@ -196,3 +196,14 @@ def test_lexicon_import_folder(tmp_path: Path) -> None:
     empty.mkdir()
     result = runner.invoke(app, [*args[:2], str(empty), *args[3:]])
     assert result.exit_code == 2 and "no .txt lists" in result.output
+
+
+def test_lexicon_import_skips_row_numbers_and_reads_utf16(tmp_path: Path) -> None:
+    (tmp_path / "ads.txt").write_text("10\t代开发票\n11\t办证\n12\n", encoding="utf-16")
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text('"*": A.1.h/illicit_ads\n', encoding="utf-8")
+    out = tmp_path / "lib.yaml"
+    args = ["lexicon", "import", str(tmp_path / "ads.txt"), "--map", str(mapping), "-o", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    library = out.read_text(encoding="utf-8")
+    assert "代开发票" in library and "办证" in library and "'12'" not in library

@@ -33,7 +33,9 @@ class PatternUse:
     owner: int
     """Rule index, or file index for file whitelists."""
     kind: str
-    """Spelling kind: ``term``, ``homophone``, ``split``, ``pinyin``; part index for parts."""
+    """Spelling kind: ``term``, ``homophone``, ``split``, ``pinyin``, ``unless``, ``whitelist``."""
+    part: int
+    """Index of the part in the owner's ``all`` list; -1 for other roles."""
     latin_left: bool
     """The spelling starts with a Latin letter: needs a word boundary on the left."""
     latin_right: bool
@@ -50,6 +52,12 @@ class CompiledLexicon:
     uses: tuple[tuple[PatternUse, ...], ...]
     matcher: MatcherProto
     compile_seconds: float
+    has_term: tuple[bool, ...]
+    """Per pattern: some rule uses it as a term (a hit may fire on its own)."""
+    parts_of: tuple[tuple[tuple[int, int], ...], ...]
+    """Per pattern: the ``(rule, part index)`` pairs of combination rules that use it."""
+    n_parts: tuple[int, ...]
+    """Per rule: how many parts its combination has (0 for terms)."""
 
     @property
     def version(self) -> str:
@@ -67,16 +75,29 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
     nz = normalizer or default_normalizer()
     index: dict[str, int] = {}
     uses: list[list[PatternUse]] = []
+    dropped: list[str] = []
 
-    def add(spelling: str, use_role: Role, owner: int, kind: str) -> None:
+    def add(spelling: str, use_role: Role, owner: int, kind: str, part: int = -1) -> None:
         norm = nz.normalize_term(spelling)
         if not norm:
+            return
+        if use_role is Role.TERM and len(norm) < 2:
+            # One character (or a term that normalises to one, like "b\x7f") fires on
+            # almost every text; such words belong in a combination rule.
+            dropped.append(spelling)
             return
         pid = index.get(norm)
         if pid is None:
             pid = index[norm] = len(uses)
             uses.append([])
-        use = PatternUse(use_role, owner, kind, _latin(norm[0]), _latin(norm[-1]))
+        use = PatternUse(
+            role=use_role,
+            owner=owner,
+            kind=kind,
+            part=part,
+            latin_left=_latin(norm[0]),
+            latin_right=_latin(norm[-1]),
+        )
         if use not in uses[pid]:
             uses[pid].append(use)
 
@@ -86,7 +107,7 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
                 add(spelling, Role.TERM, r, kind)
         for p, part in enumerate(rule.parts):
             for spelling, kind in expand(part, rule.variants, ()):
-                add(spelling, Role.PART, r, f"{p}:{kind}")
+                add(spelling, Role.PART, r, kind, p)
         for word in rule.unless:
             add(word, Role.UNLESS, r, "unless")
         for word in rule.whitelist:
@@ -97,10 +118,25 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
     patterns = sorted(index, key=index.__getitem__)
     matcher = make_matcher(nz.scanner, patterns)
     elapsed = time.perf_counter() - started
+    if dropped:
+        logger.warning(
+            "terms shorter than two characters after normalisation were skipped",
+            extra={"count": len(dropped), "examples": dropped[:5]},
+        )
     logger.info(
         "lexicon compiled",
         extra={"patterns": len(patterns), "rules": len(library.rules), "seconds": elapsed},
     )
     return CompiledLexicon(
-        library, nz, tuple(patterns), tuple(tuple(u) for u in uses), matcher, elapsed
+        library=library,
+        normalizer=nz,
+        patterns=tuple(patterns),
+        uses=tuple(tuple(u) for u in uses),
+        matcher=matcher,
+        compile_seconds=elapsed,
+        has_term=tuple(any(u.role is Role.TERM for u in us) for us in uses),
+        parts_of=tuple(
+            tuple((u.owner, u.part) for u in us if u.role is Role.PART) for us in uses
+        ),
+        n_parts=tuple(len(rule.parts) for rule in library.rules),
     )

@@ -52,17 +52,21 @@ def list_files(paths: Iterable[Path]) -> list[Path]:
 
 def _words(path: Path) -> list[str]:
     data = path.read_bytes()
-    for encoding in ENCODINGS:
+    encodings = ("utf-16",) if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ENCODINGS
+    for encoding in encodings:
         try:
             text = data.decode(encoding)
             break
         except UnicodeDecodeError:
             continue
     else:
-        raise LexiconError(f"{path}: neither UTF-8 nor GB18030")
+        raise LexiconError(f"{path}: neither UTF-8, UTF-16 (with BOM) nor GB18030")
     words = []
     for line in text.splitlines():
-        word = line.strip().split("\t")[0].split(",")[0].strip()
+        # Lists exported from spreadsheets carry row numbers and a type column: take the
+        # first cell that is not a number.
+        cells = [c.split(",")[0].strip() for c in line.strip().split("\t")]
+        word = next((c for c in cells if c and not c.isdigit()), "")
         if word and not word.startswith("#"):
             words.append(word)
     return words

@@ -59,7 +59,7 @@ def _boundaries_ok(nz: TextNormalizer, text: str, start: int, end: int, use: Pat
     right = right and _latin_at(nz, c)  # type: ignore[arg-type]
     if not (left or right):
         return True
-    return use.kind.endswith("pinyin") and is_pinyin(_latin_run(nz, text, start, end))
+    return use.kind == "pinyin" and is_pinyin(_latin_run(nz, text, start, end))
 
 
 def _part_of_a_word(nz: TextNormalizer, text: str, start: int, end: int) -> bool:
@@ -100,10 +100,29 @@ def _window_ok(rule: Rule, occurrences: list[list[tuple[int, int]]]) -> tuple[in
     return best
 
 
+def _may_fire(compiled: CompiledLexicon, raw: list[tuple[int, int, int]]) -> bool:
+    """Cheap gate: a term matched, or every part of some combination rule did.
+
+    Most raw hits are context (whitelists, ``unless`` words, single parts); texts with only
+    those skip the full check.
+    """
+    has_term, parts_of, n_parts = compiled.has_term, compiled.parts_of, compiled.n_parts
+    seen: dict[int, set[int]] = {}
+    for pid, _, _ in raw:
+        if has_term[pid]:
+            return True
+        for rule, part in parts_of[pid]:
+            found = seen.setdefault(rule, set())
+            found.add(part)
+            if len(found) == n_parts[rule]:
+                return True
+    return False
+
+
 def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
     """All rule hits in ``text`` after boundary, disguise, whitelist and combination checks."""
     raw = compiled.matcher.scan(text)
-    if not raw:
+    if not raw or not _may_fire(compiled, raw):
         return []
     nz = compiled.normalizer
     rules = compiled.library.rules
@@ -132,8 +151,8 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
                 if use.role is Role.TERM:
                     terms.append((use.owner, start, end, use.kind))
                 else:
-                    part = int(use.kind.split(":", 1)[0])
-                    parts.setdefault(use.owner, defaultdict(list))[part].append((start, end))
+                    found = parts.setdefault(use.owner, defaultdict(list))
+                    found[use.part].append((start, end))
     hits: list[KeywordHit] = []
 
     def allowed(r: int, start: int, end: int) -> bool:
@@ -153,6 +172,8 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
             hits.append(KeywordHit(rules[r], start, end, kind))
     for r, found in parts.items():
         rule = rules[r]
+        if len(found) < len(rule.parts):
+            continue
         occurrences = [
             [(s, e) for s, e in found.get(p, []) if allowed(r, s, e)]
             for p in range(len(rule.parts))

@@ -10,17 +10,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from pypinyin import Style, lazy_pinyin
-
 from menshen.lexicon.model import Variant
-from menshen.text.tables import homophones, split_forms
+from menshen.text.tables import homophones, pinyin_readings, split_forms
 
 MAX_SUBSTITUTIONS = 24
 """Cap on generated spellings per term and kind; keeps big libraries small."""
-
-
-def _is_han(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\U00020000" <= ch <= "\U0002ffff"
 
 
 def _substitutions(term: str, table: dict[str, str], multi: bool) -> Iterator[str]:
@@ -41,20 +35,32 @@ def _substitutions(term: str, table: dict[str, str], multi: bool) -> Iterator[st
         yield "".join(chars)
 
 
-def pinyin_of(term: str) -> str | None:
-    """Full toneless pinyin of an all-Han term, or None."""
-    if not term or not all(_is_han(c) for c in term):
+MAX_READINGS = 8
+"""Cap on full-pinyin spellings per term when its characters have several readings."""
+
+
+def _readings(term: str) -> list[tuple[str, ...]] | None:
+    table = pinyin_readings()
+    if not term or not all(c in table for c in term):
         return None
-    return "".join(lazy_pinyin(term, style=Style.NORMAL, errors="ignore"))
+    return [table[c] for c in term]
+
+
+def pinyin_of(term: str) -> list[str]:
+    """Full toneless pinyin spellings of an all-Han term (every reading combination, capped)."""
+    readings = _readings(term)
+    if readings is None:
+        return []
+    combos = itertools.islice(itertools.product(*readings), MAX_READINGS)
+    return ["".join(combo) for combo in combos]
 
 
 def _mixed_pinyin(term: str) -> Iterator[str]:
     """色qing, se情: some characters written in pinyin (terms of two to four characters)."""
-    if not 2 <= len(term) <= 4 or not all(_is_han(c) for c in term):
+    readings = _readings(term)
+    if readings is None or not 2 <= len(term) <= 4:
         return
-    syllables = lazy_pinyin(term, style=Style.NORMAL, errors="ignore")
-    if len(syllables) != len(term):
-        return
+    syllables = [r[0] for r in readings]
     for mask in range(1, 2 ** len(term) - 1):
         yield "".join(syllables[i] if mask >> i & 1 else term[i] for i in range(len(term)))
 
@@ -71,9 +77,10 @@ def expand(
         for spelling in _substitutions(term, split_forms(), multi=False):
             yield spelling, "split"
     if Variant.PINYIN in variants:
-        full = pinyin_of(term)
-        if full and len(full) >= 4:
-            yield full, "pinyin"
+        spellings = [s for s in pinyin_of(term) if len(s) >= 4]
+        for spelling in spellings:
+            yield spelling, "pinyin"
+        if spellings:
             for spelling in _mixed_pinyin(term):
                 yield spelling, "pinyin"
     for spelling in extra_pinyin:

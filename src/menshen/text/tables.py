@@ -136,6 +136,12 @@ def split_forms() -> dict[str, str]:
 
 
 @cache
+def pinyin_readings() -> dict[str, tuple[str, ...]]:
+    """Han character → its toneless pinyin readings, the most common first."""
+    return {cols[0]: tuple(cols[1].split(",")) for cols in _read_lines("pinyin.tsv")}
+
+
+@cache
 def common_words() -> frozenset[str]:
     """Frequent two-character words (from jieba's dictionary, MIT): the edges of real words."""
     text = resources.files(_DATA).joinpath("common_words.txt").read_text(encoding="utf-8")

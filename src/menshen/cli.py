@@ -216,7 +216,7 @@ def lexicon_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     strict: Annotated[
         bool,
-        typer.Option("--strict", help="Exit with status 1 unless every floor is met and not stale."),
+        typer.Option("--strict", help="Exit with status 1 unless every floor is met, not stale."),
     ] = False,
 ) -> None:
     """Report size, per-risk coverage against GB/T 45654's floors, and staleness."""

@@ -54,10 +54,10 @@ class CompiledLexicon:
     compile_seconds: float
     has_term: tuple[bool, ...]
     """Per pattern: some rule uses it as a term (a hit may fire on its own)."""
-    parts_of: tuple[tuple[tuple[int, int], ...], ...]
-    """Per pattern: the ``(rule, part index)`` pairs of combination rules that use it."""
-    n_parts: tuple[int, ...]
-    """Per rule: how many parts its combination has (0 for terms)."""
+    part_bits: tuple[tuple[tuple[int, int], ...], ...]
+    """Per pattern: ``(rule, 1 << part index)`` for each combination rule that uses it."""
+    all_parts: tuple[int, ...]
+    """Per rule: the bit mask of all its parts (0 for terms)."""
 
     @property
     def version(self) -> str:
@@ -135,8 +135,9 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
         matcher=matcher,
         compile_seconds=elapsed,
         has_term=tuple(any(u.role is Role.TERM for u in us) for us in uses),
-        parts_of=tuple(
-            tuple((u.owner, u.part) for u in us if u.role is Role.PART) for us in uses
+        part_bits=tuple(
+            tuple(dict.fromkeys((u.owner, 1 << u.part) for u in us if u.role is Role.PART))
+            for us in uses
         ),
-        n_parts=tuple(len(rule.parts) for rule in library.rules),
+        all_parts=tuple((1 << len(rule.parts)) - 1 for rule in library.rules),
     )

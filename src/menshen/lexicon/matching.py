@@ -77,12 +77,6 @@ def _part_of_a_word(nz: TextNormalizer, text: str, start: int, end: int) -> bool
     return after is not None and tail + nz.image(after) in words
 
 
-def _disguise_ok(nz: TextNormalizer, rule: Rule, span: str) -> bool:
-    if rule.variants >= ALL_VARIANTS:
-        return True
-    return nz.disguises(span) <= rule.variants
-
-
 def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
@@ -100,29 +94,30 @@ def _window_ok(rule: Rule, occurrences: list[list[tuple[int, int]]]) -> tuple[in
     return best
 
 
-def _may_fire(compiled: CompiledLexicon, raw: list[tuple[int, int, int]]) -> bool:
-    """Cheap gate: a term matched, or every part of some combination rule did.
+def _gate(compiled: CompiledLexicon, raw: list[tuple[int, int, int]]) -> tuple[bool, set[int]]:
+    """Cheap first pass: did any term match, and which combination rules saw every part?
 
-    Most raw hits are context (whitelists, ``unless`` words, single parts); texts with only
-    those skip the full check.
+    Most raw hits are context (whitelists, ``unless`` words, single parts of combinations);
+    texts with only those skip the full check, and parts of incomplete rules are ignored.
     """
-    has_term, parts_of, n_parts = compiled.has_term, compiled.parts_of, compiled.n_parts
-    seen: dict[int, set[int]] = {}
+    has_term, part_bits, all_parts = compiled.has_term, compiled.part_bits, compiled.all_parts
+    term = False
+    seen: dict[int, int] = {}
+    get = seen.get
     for pid, _, _ in raw:
-        if has_term[pid]:
-            return True
-        for rule, part in parts_of[pid]:
-            found = seen.setdefault(rule, set())
-            found.add(part)
-            if len(found) == n_parts[rule]:
-                return True
-    return False
+        term = term or has_term[pid]
+        for rule, bit in part_bits[pid]:
+            seen[rule] = get(rule, 0) | bit
+    return term, {rule for rule, found in seen.items() if found == all_parts[rule]}
 
 
 def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
     """All rule hits in ``text`` after boundary, disguise, whitelist and combination checks."""
     raw = compiled.matcher.scan(text)
-    if not raw or not _may_fire(compiled, raw):
+    if not raw:
+        return []
+    any_term, complete = _gate(compiled, raw)
+    if not any_term and not complete:
         return []
     nz = compiled.normalizer
     rules = compiled.library.rules
@@ -138,8 +133,17 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
         exact = span == patterns[pid]
         if not exact and any(ch in HARD_BOUNDARIES for ch in span):
             continue
+        # A pattern can serve many rules: check its boundaries and disguises once per hit.
+        boundary_ok: dict[tuple[bool, bool, bool], bool] = {}
+        used: frozenset[str] | None = frozenset() if exact else None
         for use in compiled.uses[pid]:
-            if not _boundaries_ok(nz, text, start, end, use):
+            if use.role is Role.PART and use.owner not in complete:
+                continue
+            key = (use.latin_left, use.latin_right, use.kind == "pinyin")
+            ok = boundary_ok.get(key)
+            if ok is None:
+                ok = boundary_ok[key] = _boundaries_ok(nz, text, start, end, use)
+            if not ok:
                 continue
             if use.role is Role.FILE_WHITELIST:
                 file_wl[use.owner].append((start, end))
@@ -147,7 +151,13 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
                 entry_wl[use.owner].append((start, end))
             elif use.role is Role.UNLESS:
                 cancelled.add(use.owner)
-            elif exact or _disguise_ok(nz, rules[use.owner], span):
+            else:
+                allowed_variants = rules[use.owner].variants
+                if not allowed_variants >= ALL_VARIANTS:
+                    if used is None:
+                        used = nz.disguises(span)
+                    if not used <= allowed_variants:
+                        continue
                 if use.role is Role.TERM:
                     terms.append((use.owner, start, end, use.kind))
                 else:

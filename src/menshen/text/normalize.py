@@ -7,7 +7,7 @@ original character it came from, so a match can be highlighted or masked in the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from menshen.text.scanner import NormalizerProto, PyNormalizer, make_normalizer
 from menshen.text.tables import Tables, is_invisible, load_tables
@@ -44,6 +44,8 @@ class TextNormalizer:
             else PyNormalizer(ranges, tables.mapping, True)
         )
         self._plain = PyNormalizer(ranges, tables.mapping, collapse=False)
+        # Per-character images, filled on demand; the hit checks ask for the same few often.
+        self._images: dict[str, str] = {}
 
     @property
     def version(self) -> str:
@@ -61,8 +63,12 @@ class TextNormalizer:
 
     def image(self, ch: str) -> str:
         """Normalised form of one character without run collapsing ('' if deleted)."""
-        return self._plain.image(ch)
+        img = self._images.get(ch)
+        if img is None:
+            img = self._images[ch] = self._plain.image(ch)
+        return img
 
+    @lru_cache(maxsize=8192)  # noqa: B019 - one normaliser per process; spans repeat
     def disguises(self, span: str) -> frozenset[str]:
         """Which disguises an original span uses: symbols, traditional, confusables, repeats."""
         used: set[str] = set()

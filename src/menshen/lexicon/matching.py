@@ -52,14 +52,21 @@ def _latin_run(nz: TextNormalizer, text: str, start: int, end: int) -> str:
 
 
 def _boundaries_ok(nz: TextNormalizer, text: str, start: int, end: int, use: PatternUse) -> bool:
-    """Latin spellings must stand as words (sex is not in Sussex), unless the run is pure pinyin."""
+    """Latin spellings must stand as words (sex is not in Sussex).
+
+    One exemption: pinyin written without spaces inside a word that is pinyin throughout
+    (seqingxiaoshuo). A match that spans a space must stand as words on both sides, or English
+    would match across words ("game made" holds meimade, "was Angela" holds asange).
+    """
     left = use.latin_left and (c := _neighbour(text, start - 1, -1)) is not None
     left = left and _latin_at(nz, c)  # type: ignore[arg-type]
     right = use.latin_right and (c := _neighbour(text, end, 1)) is not None
     right = right and _latin_at(nz, c)  # type: ignore[arg-type]
     if not (left or right):
         return True
-    return use.kind == "pinyin" and is_pinyin(_latin_run(nz, text, start, end))
+    if use.kind != "pinyin" or any(not _latin_at(nz, ch) for ch in text[start:end]):
+        return False
+    return is_pinyin(_latin_run(nz, text, start, end))
 
 
 def _part_of_a_word(nz: TextNormalizer, text: str, start: int, end: int) -> bool:

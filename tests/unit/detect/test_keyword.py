@@ -12,7 +12,7 @@ from menshen.lexicon import CompiledLexicon
 def test_registered_as_keyword() -> None:
     assert registry.get("keyword") is KeywordDetector
     assert "keyword" in registry.names()
-    with pytest.raises(ConfigError, match="unknown detector 'nope'; known: .*keyword"):
+    with pytest.raises(ConfigError, match=r"unknown detector 'nope'; known: .*keyword"):
         registry.get("nope")
 
 

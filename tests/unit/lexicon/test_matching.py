@@ -58,6 +58,8 @@ NOT_CAUGHT = [
     "Sussex is lovely",  # Latin word boundary
     "sexy",  # English word boundary on the right
     "vaseqing",  # not pinyin as a whole word
+    "was se qingdao",  # spaced pinyin must stand as whole words
+    "base qing",
     "他越跑越快",  # no Han → pinyin conversion of the text (matcher-py flags 约炮 here)
     "苦涩的心情",  # homophones expand keywords, never rewrite text
     "成人教育很重要",  # unless

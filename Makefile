@@ -27,7 +27,7 @@ typecheck: $(STAMP)  ## mypy --strict on src/
 	$(BIN)/mypy
 
 unit: $(STAMP)  ## the test suite with coverage
-	$(BIN)/python -m pytest --cov=menshen --cov-report=term
+	$(BIN)/python -m pytest --cov=menshen --cov-report=term --cov-fail-under=90
 
 test: lint typecheck unit  ## lint, type check and tests (what CI runs)
 

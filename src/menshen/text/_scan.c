@@ -202,7 +202,7 @@ typedef struct {
 typedef struct {
     PyObject_HEAD
     NormalizerObject *nz;
-    uint32_t *alpha;        /* MAX_CP entries: alphabet id (1-based) or 0 */
+    uint16_t *alpha;        /* MAX_CP entries: alphabet id (1-based) or 0 */
     int32_t *root_next;     /* alphabet_size + 1 */
     HEntry *htab;           /* goto hash for non-root nodes: key = node << 21 | alpha */
     uint64_t hmask;
@@ -240,6 +240,26 @@ static void hput(MatcherObject *m, int32_t node, uint32_t a, int32_t child) {
     m->htab[s].key = key;
     m->htab[s].val = child;
     m->nodes[node].cmask |= abit(a);
+}
+
+/* Rebuild the goto hash at a load factor of at most 0.7 for n_nodes edges (best effort). */
+static void rehash(MatcherObject *self, int32_t n_nodes) {
+    int bits = 4;
+    while ((double)(1ull << bits) * 0.7 < (double)n_nodes) bits++;
+    if (bits >= self->hbits) return;
+    HEntry *old = self->htab;
+    uint64_t old_size = self->hmask + 1;
+    self->htab = calloc(1ull << bits, sizeof(HEntry));
+    if (!self->htab) { self->htab = old; return; } /* out of memory: keep the larger table */
+    self->hbits = bits;
+    self->hmask = (1ull << bits) - 1;
+    for (uint64_t i = 0; i < old_size; i++) {
+        if (old[i].key == 0) continue;
+        uint64_t s = hslot(self, old[i].key);
+        while (self->htab[s].key != 0) s = (s + 1) & self->hmask;
+        self->htab[s] = old[i];
+    }
+    free(old);
 }
 
 static void Matcher_free_arrays(MatcherObject *self) {
@@ -285,7 +305,7 @@ static int Matcher_init(MatcherObject *self, PyObject *args, PyObject *kwds) {
     }
     if (total >= INT32_MAX / 2) { PyErr_SetString(PyExc_ValueError, "too many patterns"); return -1; }
 
-    self->alpha = calloc(MAX_CP, sizeof(uint32_t));
+    self->alpha = calloc(MAX_CP, sizeof(uint16_t));
     Py_ssize_t cap_nodes = total + 1;
     self->nodes = calloc((size_t)cap_nodes, sizeof(Node));
     int32_t *first_child = malloc((size_t)cap_nodes * sizeof(int32_t));
@@ -310,10 +330,16 @@ static int Matcher_init(MatcherObject *self, PyObject *args, PyObject *kwds) {
         PyObject *p = PyList_GET_ITEM(patterns, i);
         for (Py_ssize_t j = 0; j < PyUnicode_GET_LENGTH(p); j++) {
             Py_UCS4 c = PyUnicode_READ_CHAR(p, j);
-            if (!self->alpha[c]) self->alpha[c] = ++asize;
+            if (!self->alpha[c]) {
+                if (asize == UINT16_MAX - 1) {
+                    PyErr_SetString(PyExc_ValueError,
+                                    "patterns use more than 65534 distinct characters");
+                    goto fail;
+                }
+                self->alpha[c] = (uint16_t)++asize;
+            }
         }
     }
-    if (asize >= (1u << 21)) { PyErr_SetString(PyExc_ValueError, "alphabet too large"); goto fail; }
     self->root_next = calloc(asize + 1, sizeof(int32_t));
     if (!self->root_next) { PyErr_NoMemory(); goto fail; }
     /* trie */
@@ -362,6 +388,10 @@ static int Matcher_init(MatcherObject *self, PyObject *args, PyObject *kwds) {
     }
     free(queue);
     free(first_child); free(next_sib); free(edge);
+    /* Shrink to what the trie uses: tables were sized for the worst case (no shared prefixes). */
+    Node *fitted = realloc(self->nodes, (size_t)n_nodes * sizeof(Node));
+    if (fitted) self->nodes = fitted;
+    rehash(self, n_nodes);
     int32_t ring = 1;
     while (ring <= maxlen) ring <<= 1;
     self->ring_mask = ring - 1;
@@ -431,7 +461,8 @@ static PyObject *Matcher_scan(MatcherObject *self, PyObject *arg) {
     int kind = PyUnicode_KIND(arg);
     const void *data = PyUnicode_DATA(arg);
     const NormalizerObject *nz = self->nz;
-    const uint32_t *map = nz->map, *alpha = self->alpha;
+    const uint32_t *map = nz->map;
+    const uint16_t *alpha = self->alpha;
     const Node *nodes = self->nodes;
     const int32_t *plen = self->plen;
     Py_ssize_t ring_buf[64];
@@ -463,7 +494,7 @@ static PyObject *Matcher_scan(MatcherObject *self, PyObject *arg) {
 }
 
 static PyObject *Matcher_stats(MatcherObject *self, PyObject *Py_UNUSED(ignored)) {
-    size_t bytes = MAX_CP * sizeof(uint32_t) + (size_t)(self->hmask + 1) * sizeof(HEntry) +
+    size_t bytes = MAX_CP * sizeof(uint16_t) + (size_t)(self->hmask + 1) * sizeof(HEntry) +
                    (size_t)self->n_nodes * sizeof(Node) + (size_t)self->n_patterns * 8;
     return Py_BuildValue("{s:i,s:i,s:n}", "nodes", self->n_nodes, "patterns", self->n_patterns,
                          "bytes", (Py_ssize_t)bytes);

@@ -32,6 +32,7 @@ class Guard:
         self.detectors: tuple[Detector, ...] = tuple(detectors or (KeywordDetector(),))
         self.policy = policy or Policy()
         self._policy_version = self.policy.fingerprint
+        self._keyword = next((d for d in self.detectors if isinstance(d, KeywordDetector)), None)
 
     @classmethod
     def from_lexicon(
@@ -43,12 +44,12 @@ class Guard:
     @property
     def keyword(self) -> KeywordDetector | None:
         """The keyword detector, when the guard has one."""
-        return next((d for d in self.detectors if isinstance(d, KeywordDetector)), None)
+        return self._keyword
 
     @property
     def lexicon_version(self) -> str:
         """Version of the keyword library in use, or ``none``."""
-        kw = self.keyword
+        kw = self._keyword
         return kw.compiled.version if kw else "none"
 
     def check(
@@ -65,7 +66,8 @@ class Guard:
             raise InputError(f"text must be str, got {type(text).__name__}")
         if len(text) > MAX_TEXT_CHARS:
             raise InputError(f"text has {len(text)} characters; the limit is {MAX_TEXT_CHARS}")
-        role, audience = Role(role), Audience(audience)
+        role = role if isinstance(role, Role) else Role(role)
+        audience = audience if isinstance(audience, Audience) else Audience(audience)
         ctx = DetectContext(role=role, audience=audience, extra=context or {})
         findings: list[RiskFinding] = []
         stage_us: dict[str, float] = {}
@@ -82,7 +84,7 @@ class Guard:
             if timings:
                 stage_us[detector.name] = (time.perf_counter() - started) * 1e6
         started = time.perf_counter()
-        action = self.policy.decide(findings, audience)
+        action = self.policy.decide(findings, audience) if findings else Action.ALLOW
         if errors and self.policy.on_error is Action.BLOCK:
             action = Action.BLOCK
         elif errors and action is Action.ALLOW:

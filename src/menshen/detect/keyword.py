@@ -23,7 +23,7 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _span(text: str, start: int, end: int) -> Span:
-    return Span.model_construct(start=start, end=end, text=text[start:end])
+    return Span(start=start, end=end, text=text[start:end])
 
 
 def _score(weights: list[float]) -> float:
@@ -83,19 +83,18 @@ class KeywordDetector:
         by_code: defaultdict[str, list[KeywordHit]] = defaultdict(list)
         for hit in hits:
             by_code[hit.rule.risk].append(hit)
-        # The values are built here from checked data, so construct() skips re-validation.
         findings = []
         for code, group in by_code.items():
             weights = {h.rule.id: h.rule.weight for h in group}
             spans = _merge([(h.start, h.end) for h in group])
             findings.append(
-                RiskFinding.model_construct(
+                RiskFinding(
                     code=code,
                     score=_score(list(weights.values())),
                     detector=self.name,
                     spans=tuple(_span(text, s, e) for s, e in spans),
                     evidence=tuple(
-                        Evidence.model_construct(
+                        Evidence(
                             rule=h.rule.id,
                             term=h.rule.term or " + ".join(h.rule.parts),
                             variant=h.variant,

@@ -175,9 +175,8 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
     def allowed(r: int, start: int, end: int) -> bool:
         if r in cancelled:
             return False
-        return not (
-            _inside(entry_wl[r], start, end) or _inside(file_wl[rules[r].file_index], start, end)
-        )
+        entry, file = entry_wl.get(r), file_wl.get(rules[r].file_index)
+        return not ((entry and _inside(entry, start, end)) or (file and _inside(file, start, end)))
 
     for r, start, end, kind in terms:
         if kind in _LOOKALIKE_KINDS and _part_of_a_word(nz, text, start, end):

@@ -45,7 +45,7 @@ _ACTION_STYLE = {Action.ALLOW: "green", Action.FLAG: "yellow", Action.BLOCK: "bo
 
 
 def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
     return typer.Exit(2)
 
 

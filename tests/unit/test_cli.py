@@ -195,7 +195,7 @@ def test_lexicon_import_folder(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     result = runner.invoke(app, [*args[:2], str(empty), *args[3:]])
-    assert result.exit_code == 2 and "no .txt lists" in result.output
+    assert result.exit_code == 2 and "folder has no word list files" in result.output
 
 
 def test_lexicon_import_skips_row_numbers_and_reads_utf16(tmp_path: Path) -> None:

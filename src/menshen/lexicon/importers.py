@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from menshen.errors import LexiconError
+from menshen.lexicon.loader import files_under
 from menshen.lexicon.model import Entry, EntryDefaults, LexiconFile, Variant
 from menshen.taxonomy import validate_code
 
@@ -36,18 +37,7 @@ def read_mapping(path: Path) -> dict[str, str]:
 
 def list_files(paths: Iterable[Path]) -> list[Path]:
     """The given files, with every folder replaced by the ``.txt`` files under it."""
-    files: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found = sorted(path.rglob("*.txt"))
-            if not found:
-                raise LexiconError(f"{path}: folder has no .txt lists")
-            files.extend(found)
-        elif path.is_file():
-            files.append(path)
-        else:
-            raise LexiconError(f"{path}: no such file or folder")
-    return files
+    return [file for path in paths for file in files_under(path, (".txt",), "word list")]
 
 
 def _words(path: Path) -> list[str]:

@@ -171,19 +171,20 @@ def _expand(paths: Iterable[str | Path]) -> list[Path]:
             root = resources.files("menshen.lexicon").joinpath("data", "starter")
             out.extend(sorted(Path(str(root)).glob("*.yaml")))
             continue
-        path = Path(p)
-        if path.is_dir():
-            found = sorted(
-                q for q in path.rglob("*") if q.suffix.lower() in (".yaml", ".yml", ".csv")
-            )
-            if not found:
-                raise LexiconError(f"{path}: folder has no .yaml or .csv library files")
-            out.extend(found)
-        elif path.exists():
-            out.append(path)
-        else:
-            raise LexiconError(f"{path}: no such library file or folder")
+        out.extend(files_under(Path(p), (".yaml", ".yml", ".csv"), "library"))
     return out
+
+
+def files_under(path: Path, suffixes: tuple[str, ...], what: str) -> list[Path]:
+    """``path`` itself, or the files under a folder whose suffix is one of ``suffixes``, sorted."""
+    if path.is_dir():
+        found = sorted(q for q in path.rglob("*") if q.suffix.lower() in suffixes)
+        if not found:
+            raise LexiconError(f"{path}: folder has no {what} files ({', '.join(suffixes)})")
+        return found
+    if path.exists():
+        return [path]
+    raise LexiconError(f"{path}: no such {what} file or folder")
 
 
 def build_library(

@@ -1,13 +1,15 @@
 """Turn raw automaton hits into rule hits: boundaries, disguise permissions, whitelists, rules.
 
-Only texts with at least one raw hit reach this code, so it favours clarity over speed.
+Only texts with raw hits reach this code, but most texts have some (whitelist words, single parts
+of combination rules), so a cheap gate runs first and per-hit work is shared between the rules
+that use one pattern.
 """
 
 from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from menshen.lexicon.compiler import CompiledLexicon, PatternUse, Role
 from menshen.lexicon.loader import Rule
@@ -118,22 +120,34 @@ def _gate(compiled: CompiledLexicon, raw: list[tuple[int, int, int]]) -> tuple[b
     return term, {rule for rule, found in seen.items() if found == all_parts[rule]}
 
 
-def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
-    """All rule hits in ``text`` after boundary, disguise, whitelist and combination checks."""
-    raw = compiled.matcher.scan(text)
-    if not raw:
-        return []
-    any_term, complete = _gate(compiled, raw)
-    if not any_term and not complete:
-        return []
-    nz = compiled.normalizer
-    rules = compiled.library.rules
-    terms: list[tuple[int, int, int, str]] = []
-    parts: dict[int, defaultdict[int, list[tuple[int, int]]]] = {}
-    cancelled: set[int] = set()
-    entry_wl: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
-    file_wl: defaultdict[int, list[tuple[int, int]]] = defaultdict(list)
-    patterns = compiled.patterns
+@dataclass(slots=True)
+class _Collected:
+    """What the raw hits of one text say, after boundary and disguise checks."""
+
+    terms: list[tuple[int, int, int, str]] = field(default_factory=list)
+    """``(rule, start, end, spelling kind)`` of term hits."""
+    parts: dict[int, defaultdict[int, list[tuple[int, int]]]] = field(default_factory=dict)
+    """Rule → part index → occurrences, for combination rules that saw every part."""
+    cancelled: set[int] = field(default_factory=set)
+    """Rules whose ``unless`` word occurs."""
+    entry_wl: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    file_wl: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+
+    def allowed(self, rule: int, file: int, start: int, end: int) -> bool:
+        """Not cancelled, and not inside a whitelisted context of the rule or its file."""
+        if rule in self.cancelled:
+            return False
+        for spans in (self.entry_wl.get(rule), self.file_wl.get(file)):
+            if spans and _inside(spans, start, end):
+                return False
+        return True
+
+
+def _collect(
+    compiled: CompiledLexicon, text: str, raw: list[tuple[int, int, int]], complete: set[int]
+) -> _Collected:
+    nz, rules, patterns = compiled.normalizer, compiled.library.rules, compiled.patterns
+    out = _Collected()
     for pid, start, end in raw:
         span = text[start:end]
         # Most hits are written exactly as the pattern: no disguise or boundary to check.
@@ -153,11 +167,11 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
             if not ok:
                 continue
             if use.role is Role.FILE_WHITELIST:
-                file_wl[use.owner].append((start, end))
+                out.file_wl.setdefault(use.owner, []).append((start, end))
             elif use.role is Role.ENTRY_WHITELIST:
-                entry_wl[use.owner].append((start, end))
+                out.entry_wl.setdefault(use.owner, []).append((start, end))
             elif use.role is Role.UNLESS:
-                cancelled.add(use.owner)
+                out.cancelled.add(use.owner)
             else:
                 allowed_variants = rules[use.owner].variants
                 if not allowed_variants >= ALL_VARIANTS:
@@ -166,35 +180,44 @@ def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
                     if not used <= allowed_variants:
                         continue
                 if use.role is Role.TERM:
-                    terms.append((use.owner, start, end, use.kind))
+                    out.terms.append((use.owner, start, end, use.kind))
                 else:
-                    found = parts.setdefault(use.owner, defaultdict(list))
+                    found = out.parts.setdefault(use.owner, defaultdict(list))
                     found[use.part].append((start, end))
+    return out
+
+
+def _resolve(compiled: CompiledLexicon, text: str, got: _Collected) -> list[KeywordHit]:
+    nz, rules = compiled.normalizer, compiled.library.rules
     hits: list[KeywordHit] = []
-
-    def allowed(r: int, start: int, end: int) -> bool:
-        if r in cancelled:
-            return False
-        entry, file = entry_wl.get(r), file_wl.get(rules[r].file_index)
-        return not ((entry and _inside(entry, start, end)) or (file and _inside(file, start, end)))
-
-    for r, start, end, kind in terms:
+    for r, start, end, kind in got.terms:
+        rule = rules[r]
         if kind in _LOOKALIKE_KINDS and _part_of_a_word(nz, text, start, end):
             continue
-        if allowed(r, start, end):
+        if got.allowed(r, rule.file_index, start, end):
             if kind == "term":
-                term = rules[r].term
-                kind = "exact" if text[start:end] == term else "normalized"
-            hits.append(KeywordHit(rules[r], start, end, kind))
-    for r, found in parts.items():
+                kind = "exact" if text[start:end] == rule.term else "normalized"
+            hits.append(KeywordHit(rule, start, end, kind))
+    for r, found in got.parts.items():
         rule = rules[r]
         if len(found) < len(rule.parts):
             continue
         occurrences = [
-            [(s, e) for s, e in found.get(p, []) if allowed(r, s, e)]
+            [(s, e) for s, e in found.get(p, []) if got.allowed(r, rule.file_index, s, e)]
             for p in range(len(rule.parts))
         ]
         if all(occurrences) and (window := _window_ok(rule, occurrences)) is not None:
             hits.append(KeywordHit(rule, window[0], window[1], "combo"))
     hits.sort(key=lambda h: (h.start, h.end, h.rule.id))
     return hits
+
+
+def find_hits(compiled: CompiledLexicon, text: str) -> list[KeywordHit]:
+    """All rule hits in ``text`` after boundary, disguise, whitelist and combination checks."""
+    raw = compiled.matcher.scan(text)
+    if not raw:
+        return []
+    any_term, complete = _gate(compiled, raw)
+    if not any_term and not complete:
+        return []
+    return _resolve(compiled, text, _collect(compiled, text, raw, complete))

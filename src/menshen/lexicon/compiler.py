@@ -74,7 +74,7 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
     started = time.perf_counter()
     nz = normalizer or default_normalizer()
     index: dict[str, int] = {}
-    uses: list[list[PatternUse]] = []
+    uses: list[tuple[PatternUse, ...]] = []  # tuples from the start: no copy at the end
     dropped: list[str] = []
 
     def add(spelling: str, use_role: Role, owner: int, kind: str, part: int = -1) -> None:
@@ -89,7 +89,7 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
         pid = index.get(norm)
         if pid is None:
             pid = index[norm] = len(uses)
-            uses.append([])
+            uses.append(())
         use = PatternUse(
             role=use_role,
             owner=owner,
@@ -99,7 +99,7 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
             latin_right=_latin(norm[-1]),
         )
         if use not in uses[pid]:
-            uses[pid].append(use)
+            uses[pid] = (*uses[pid], use)
 
     for r, rule in enumerate(library.rules):
         if rule.term is not None:
@@ -115,7 +115,7 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
     for f, file in enumerate(library.files):
         for word in file.whitelist:
             add(word, Role.FILE_WHITELIST, f, "whitelist")
-    patterns = sorted(index, key=index.__getitem__)
+    patterns = list(index)  # insertion order is pattern-index order
     matcher = make_matcher(nz.scanner, patterns)
     elapsed = time.perf_counter() - started
     if dropped:
@@ -131,7 +131,7 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
         library=library,
         normalizer=nz,
         patterns=tuple(patterns),
-        uses=tuple(tuple(u) for u in uses),
+        uses=tuple(uses),
         matcher=matcher,
         compile_seconds=elapsed,
         has_term=tuple(any(u.role is Role.TERM for u in us) for us in uses),

@@ -201,7 +201,10 @@ def build_library(
         seen[rule.id] = sources[rule.file_index]
     digest = hashlib.sha256()
     for file in files:
-        digest.update(file.model_dump_json().encode())
+        # Entry by entry: one JSON document of a 65k-entry file would double the peak memory.
+        digest.update(file.model_dump_json(exclude={"entries"}).encode())
+        for entry in file.entries:
+            digest.update(entry.model_dump_json().encode())
     # Rules carry everything the matcher needs; keeping only the file headers halves the memory
     # of a large library.
     headers = tuple(file.model_copy(update={"entries": ()}) for file in files)

@@ -69,6 +69,7 @@ def _build_menshen(spec: dict[str, Any]) -> tuple[dict[str, Callable[[str], obje
                 update={"defaults": EntryDefaults(weight=0.8, variants=ALL_VARIANTS)}
             )
         library = build_library([lexicon], [str(path)])
+        del lexicon  # as in load_library: the parsed entries are dropped once rules are built
     info["load_s"] = time.perf_counter() - started
     started = time.perf_counter()
     compiled = compile_library(library)

@@ -61,8 +61,11 @@ class CompiledLexicon:
 
     @property
     def version(self) -> str:
-        """The library's version string."""
-        return self.library.version
+        """Library version and normalisation tables, e.g. ``2026-11-25T00:00:00Z+1a2b/tables-3c4d``.
+
+        Both decide what matches, so a verdict names both.
+        """
+        return f"{self.library.version}/{self.normalizer.version}"
 
 
 def _latin(ch: str) -> bool:

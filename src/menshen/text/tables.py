@@ -10,6 +10,7 @@ The tables are data files under ``menshen/text/data`` (see docs/normalization-ta
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -102,7 +103,9 @@ def load_tables() -> Tables:
             img = nxt
         if img != chr(cp):
             mapping[cp] = img
-    version = f"unicode-{unicodedata.unidata_version}+t2s{len(t2s)}+conf{len(confusables)}"
+    # The shipped tables, not the running Python's Unicode version, define the normalisation.
+    digest = hashlib.sha256(repr((ranges, sorted(mapping.items()))).encode()).hexdigest()
+    version = f"tables-{digest[:12]}"
     return Tables(tuple(ranges), mapping, base, t2s, confusables, version)
 
 

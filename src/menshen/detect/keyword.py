@@ -30,6 +30,11 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 _FINDINGS = TypeAdapter(list[RiskFinding])
 
 
+MAX_EVIDENCE = 32
+"""Evidence records kept per risk; a long text repeating a term would otherwise make the verdict
+as large as the text. Spans and scores still cover every hit."""
+
+
 def _span(text: str, start: int, end: int) -> dict[str, Any]:
     return {"start": start, "end": end, "text": text[start:end]}
 
@@ -108,7 +113,7 @@ class KeywordDetector:
                             "variant": h.variant,
                             "span": _span(text, h.start, h.end),
                         }
-                        for h in group
+                        for h in group[:MAX_EVIDENCE]
                     ],
                 }
             )

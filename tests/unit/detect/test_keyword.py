@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from menshen.detect import DetectContext, KeywordDetector, registry
+from menshen.detect.keyword import MAX_EVIDENCE
 from menshen.errors import ConfigError
 from menshen.lexicon import CompiledLexicon
 
@@ -29,3 +30,10 @@ def test_one_finding_per_code_with_merged_spans(fixture_lexicon: CompiledLexicon
 
 def test_benign_text_has_no_findings(fixture_lexicon: CompiledLexicon) -> None:
     assert KeywordDetector(fixture_lexicon).detect("我们去看电影吧", DetectContext()) == []
+
+
+def test_evidence_is_capped_but_spans_cover_every_hit(fixture_lexicon: CompiledLexicon) -> None:
+    text = "裸聊，" * 100
+    (finding,) = KeywordDetector(fixture_lexicon).detect(text, DetectContext())
+    assert len(finding.evidence) == MAX_EVIDENCE
+    assert len(finding.spans) == 100

@@ -17,6 +17,8 @@ from menshen.verdict import Action, Audience, RiskFinding, Role, Verdict
 
 logger = logging.getLogger(__name__)
 
+_SEVERITY = {Action.ALLOW: 0, Action.FLAG: 1, Action.BLOCK: 2}
+
 MAX_TEXT_CHARS = 1_000_000
 """Longest text one check accepts; split longer documents."""
 
@@ -72,12 +74,17 @@ class Guard:
         findings: list[RiskFinding] = []
         stage_us: dict[str, float] = {}
         errors: list[str] = []
+        on_error = self.policy.on_error
         for detector in self.detectors:
             started = time.perf_counter()
             try:
                 findings.extend(detector.detect(text, ctx))
             except DetectorError as exc:
                 errors.append(f"{detector.name}: {exc}")
+                # A detector may ask for a stricter outcome than the policy; fail-closed wins.
+                own = getattr(detector, "on_error", None)
+                if isinstance(own, Action) and _SEVERITY[own] > _SEVERITY[on_error]:
+                    on_error = own
                 logger.error(
                     "detector failed", extra={"detector": detector.name, "error": str(exc)}
                 )
@@ -85,10 +92,8 @@ class Guard:
                 stage_us[detector.name] = (time.perf_counter() - started) * 1e6
         started = time.perf_counter()
         action = self.policy.decide(findings, audience) if findings else Action.ALLOW
-        if errors and self.policy.on_error is Action.BLOCK:
-            action = Action.BLOCK
-        elif errors and action is Action.ALLOW:
-            action = self.policy.on_error
+        if errors and _SEVERITY[on_error] > _SEVERITY[action]:
+            action = on_error
         if timings:
             stage_us["policy"] = (time.perf_counter() - started) * 1e6
         findings.sort(key=lambda f: (-f.score, f.code))

@@ -72,3 +72,12 @@ def test_detector_failure_takes_the_policy_outcome(on_error: str, expected: str)
     verdict = guard.check("你好")
     assert verdict.action == expected
     assert verdict.errors == ("broken: model server unreachable",)
+
+
+class _BrokenStrict(_Broken):
+    on_error = Action.BLOCK
+
+
+def test_a_detector_can_ask_for_a_stricter_outcome_than_the_policy() -> None:
+    guard = Guard([_BrokenStrict()], Policy(on_error=Action.ALLOW))
+    assert guard.check("你好").action is Action.BLOCK

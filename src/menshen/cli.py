@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
+from menshen.cards.cli import card_app
 from menshen.errors import MenshenError
 from menshen.guard import Guard
 from menshen.lexicon.coverage import CoverageReport
@@ -32,6 +33,7 @@ lexicon_app = typer.Typer(
     help="Keyword libraries: coverage check and import.", no_args_is_help=True
 )
 app.add_typer(lexicon_app, name="lexicon")
+app.add_typer(card_app, name="card")
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -18,6 +18,7 @@ from rich.text import Text
 
 from menshen.cards.cli import card_app
 from menshen.errors import MenshenError
+from menshen.evaluate.cli import evaluate_command
 from menshen.guard import Guard
 from menshen.lexicon.coverage import CoverageReport
 from menshen.lexicon.loader import STARTER
@@ -34,6 +35,7 @@ lexicon_app = typer.Typer(
 )
 app.add_typer(lexicon_app, name="lexicon")
 app.add_typer(card_app, name="card")
+app.command("evaluate")(evaluate_command)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -23,6 +23,7 @@ from menshen.guard import Guard
 from menshen.lexicon.coverage import CoverageReport
 from menshen.lexicon.loader import STARTER
 from menshen.policy import Policy, load_policy
+from menshen.refusal.cli import judge_command
 from menshen.verdict import Action, Audience, Role, Verdict
 
 app = typer.Typer(
@@ -36,6 +37,7 @@ lexicon_app = typer.Typer(
 app.add_typer(lexicon_app, name="lexicon")
 app.add_typer(card_app, name="card")
 app.command("evaluate")(evaluate_command)
+app.command("judge")(judge_command)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -11,18 +11,27 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from menshen.cards.cli import card_app
+from menshen.cli_common import (
+    FormatOpt,
+    InputFormatOpt,
+    LexiconOpt,
+    OutputOpt,
+    PolicyOpt,
+    build_guard,
+    err,
+    fail,
+    out,
+    record_formats,
+)
 from menshen.errors import MenshenError
 from menshen.evaluate.cli import evaluate_command
-from menshen.guard import Guard
 from menshen.lexicon.coverage import CoverageReport
 from menshen.lexicon.loader import STARTER
-from menshen.policy import Policy, load_policy
 from menshen.refusal.cli import judge_command
 from menshen.verdict import Action, Audience, Role, Verdict
 
@@ -39,28 +48,7 @@ app.add_typer(card_app, name="card")
 app.command("evaluate")(evaluate_command)
 app.command("judge")(judge_command)
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
-
-LexiconOpt = Annotated[
-    list[str] | None,
-    typer.Option("--lexicon", "-l", help="Library file or folder (repeatable); default: starter."),
-]
-PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="Policy YAML file.")]
 _ACTION_STYLE = {Action.ALLOW: "green", Action.FLAG: "yellow", Action.BLOCK: "bold red"}
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {message}", soft_wrap=True)
-    return typer.Exit(2)
-
-
-def _guard(lexicon: list[str] | None, policy: Path | None) -> Guard:
-    try:
-        pol = load_policy(policy) if policy else Policy()
-        return Guard.from_lexicon(lexicon or [STARTER], pol)
-    except MenshenError as exc:
-        raise _fail(str(exc)) from exc
 
 
 def _highlighted(text: str, verdict: Verdict) -> Text:
@@ -87,7 +75,7 @@ def check(
     """Check one text and show the risks, highlighted where they are in the text."""
     if text == "-":
         text = sys.stdin.read()
-    verdict = _guard(lexicon, policy).check(text, role=role, audience=audience)
+    verdict = build_guard(lexicon, policy).check(text, role=role, audience=audience)
     _show(text, verdict, as_json)
     if fail_on is not None and _SEVERITY[verdict.action] >= _SEVERITY[fail_on]:
         raise typer.Exit(1)
@@ -129,15 +117,9 @@ def classify(
         str | None,
         typer.Option(help="Field naming the speaker (user/assistant); overrides --role."),
     ] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file.")] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", help="Output format: jsonl, csv or parquet (default: from -o)."),
-    ] = None,
-    input_format: Annotated[
-        str | None,
-        typer.Option(help="Input format: jsonl, csv or parquet (default: from the extension)."),
-    ] = None,
+    output: OutputOpt = None,
+    fmt: FormatOpt = None,
+    input_format: InputFormatOpt = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     role: Annotated[Role, typer.Option(help="Who wrote the texts.")] = Role.INPUT,
     audience: Annotated[Audience, typer.Option(help="Who reads them.")] = Audience.ADULT,
@@ -149,21 +131,12 @@ def classify(
         ClassifySummary,
         Fields,
         classify_records,
-        detect_format,
         open_writer,
     )
     from menshen.classify.records import read_records
 
-    try:
-        in_fmt = detect_format(input, input_format or ("jsonl" if str(input) == "-" else None))
-        out_fmt = detect_format(output, fmt) if output else detect_format(input, fmt or in_fmt)
-        if out_fmt.value == "parquet" and output is None:
-            raise _fail("Parquet output needs --output")
-        if str(input) != "-" and not input.exists():
-            raise _fail(f"{input}: no such file")
-    except MenshenError as exc:
-        raise _fail(str(exc)) from exc
-    guard = _guard(lexicon, policy)
+    in_fmt, out_fmt = record_formats(input, output, fmt, input_format)
+    guard = build_guard(lexicon, policy)
     summary = ClassifySummary()
     with (
         Progress(
@@ -232,7 +205,7 @@ def lexicon_check(
     try:
         report = check_library(load_library(paths or [STARTER]))
     except MenshenError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if as_json:
         out.print_json(report.model_dump_json())
     else:
@@ -275,7 +248,7 @@ def lexicon_import(
     try:
         lexicon, skipped = import_lists(list_files(files), read_mapping(mapping), name=name)
     except MenshenError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     output.write_text(dump_yaml(lexicon), encoding="utf-8")
     err.print(f"wrote {len(lexicon.entries)} entries to {output}; skipped {skipped}")
 
@@ -289,7 +262,7 @@ def demo(
     from menshen.classify.records import Format, read_records
 
     sample = Path(str(resources.files("menshen.data").joinpath("sample_chatlog.jsonl")))
-    guard = _guard(lexicon, None)
+    guard = build_guard(lexicon, None)
     summary = ClassifySummary()
     per_char: defaultdict[str, Counter[str]] = defaultdict(Counter)
     records = read_records(sample, Format.JSONL)

@@ -10,25 +10,19 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
 from menshen.cards.audit import audit_card
 from menshen.cards.model import CardFinding, CardReport
 from menshen.cards.reader import read_card
+from menshen.cli_common import LexiconOpt, PolicyOpt, build_guard, err, out
 from menshen.errors import MenshenError
-from menshen.guard import Guard
-from menshen.lexicon.loader import STARTER
-from menshen.policy import Policy, load_policy
 from menshen.verdict import Action, Audience, Span
 
 card_app = typer.Typer(
     help="Character cards (SillyTavern / Tavern V1, V2, V3): review before publishing.",
     no_args_is_help=True,
 )
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 
 _STYLE = {Action.ALLOW: "green", Action.FLAG: "yellow", Action.BLOCK: "bold red"}
 _MARK = "bold white on red"
@@ -113,15 +107,6 @@ def _show(report: CardReport, texts: dict[str, str]) -> None:
         out.print(Text(f"  note: {note}", "dim"))
 
 
-def _guard(lexicon: list[str] | None, policy: Path | None) -> Guard:
-    try:
-        pol = load_policy(policy) if policy else Policy()
-        return Guard.from_lexicon(lexicon or [STARTER], pol)
-    except MenshenError as exc:
-        err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
-        raise typer.Exit(2) from exc
-
-
 @card_app.command()
 def audit(
     files: Annotated[
@@ -135,19 +120,14 @@ def audit(
             "intimate-partner and virtual-relative personas."
         ),
     ] = Audience.ADULT,
-    lexicon: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--lexicon", "-l", help="Library file or folder (repeatable); default: starter."
-        ),
-    ] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML file.")] = None,
+    lexicon: LexiconOpt = None,
+    policy: PolicyOpt = None,
 ) -> None:
     """Audit character cards: every text that can reach the prompt, and the persona.
 
     Exit status 1 when a card must not be published, 2 when a file cannot be read.
     """
-    guard = _guard(lexicon, policy)
+    guard = build_guard(lexicon, policy)
     reports: list[CardReport] = []
     failures: list[dict[str, str]] = []
     for path in files:

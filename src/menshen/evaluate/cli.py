@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from menshen.cli_common import LexiconOpt, PolicyOpt, build_guard, err, fail, out
 from menshen.errors import MenshenError
 from menshen.evaluate.mapping import LabelMapping, codes_mapping, load_mapping, positive_mapping
 from menshen.evaluate.metrics import BinaryMetrics
@@ -23,15 +24,8 @@ from menshen.evaluate.runner import EvaluationReport, EvaluationSettings, evalua
 from menshen.stats import Interval, IntervalMethod
 from menshen.verdict import Audience, Role
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
 GRID = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 """Thresholds shown in the sweep table (the JSON has every distinct score)."""
-
-
-def _fail(message: str) -> typer.Exit:
-    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
-    return typer.Exit(2)
 
 
 def _pct(value: Interval | float | None) -> str:
@@ -44,7 +38,7 @@ def _pct(value: Interval | float | None) -> str:
 
 def _mapping(mapping: Path | None, positive_labels: list[str] | None) -> LabelMapping:
     if mapping is not None and positive_labels:
-        raise _fail("give --mapping or --positive-labels, not both")
+        raise fail("give --mapping or --positive-labels, not both")
     if mapping is not None:
         return load_mapping(mapping)
     if positive_labels:
@@ -136,13 +130,8 @@ def evaluate_command(
     plot: Annotated[
         Path | None, typer.Option(help="Write the precision-recall curve here (PNG).")
     ] = None,
-    lexicon: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--lexicon", "-l", help="Library file or folder (repeatable); default: starter."
-        ),
-    ] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML file.")] = None,
+    lexicon: LexiconOpt = None,
+    policy: PolicyOpt = None,
     role: Annotated[Role, typer.Option(help="Who wrote the texts.")] = Role.INPUT,
     audience: Annotated[Audience, typer.Option(help="Who reads them.")] = Audience.ADULT,
     input_format: Annotated[
@@ -158,14 +147,11 @@ def evaluate_command(
 ) -> None:
     """Measure the guard against labelled data: precision, recall, F1, FPR, confusion, sweep."""
     from menshen.classify.records import detect_format, read_records
-    from menshen.guard import Guard
-    from menshen.lexicon.loader import STARTER
-    from menshen.policy import Policy, load_policy
 
     try:
         fmt = detect_format(data, input_format)
         if not data.exists():
-            raise _fail(f"{data}: no such file")
+            raise fail(f"{data}: no such file")
         settings = EvaluationSettings(
             dataset=str(data),
             text_field=text_field,
@@ -176,11 +162,9 @@ def evaluate_command(
             confidence=confidence,
             interval_method=interval,
         )
-        guard = Guard.from_lexicon(
-            lexicon or [STARTER], load_policy(policy) if policy else Policy()
-        )
     except MenshenError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
+    guard = build_guard(lexicon, policy)
     with Progress(
         TextColumn("evaluating"),
         TimeElapsedColumn(),
@@ -193,7 +177,7 @@ def evaluate_command(
     if report.evaluated == 0:
         for sample in report.skipped_samples:
             err.print(f"  skipped: {escape(sample)}", soft_wrap=True)
-        raise _fail(f"{data}: no record could be evaluated ({report.skipped} skipped)")
+        raise fail(f"{data}: no record could be evaluated ({report.skipped} skipped)")
     print_report(report, out if out.is_terminal else Console(highlight=False, width=160))
     if out_path is not None:
         out_path.write_text(report.model_dump_json(indent=2) + "\n", encoding="utf-8")
@@ -209,5 +193,5 @@ def evaluate_command(
             title = f"{data.parent.name}/{data.name}"
             plot_pr_curve(report.sweep, plot, title=title, operating_point=point)
         except MenshenError as exc:
-            raise _fail(str(exc)) from exc
+            raise fail(str(exc)) from exc
         err.print(f"wrote {escape(str(plot))}")

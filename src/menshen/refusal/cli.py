@@ -1,7 +1,6 @@
 """``menshen judge``: judge a file of model answers (refusal and safety), one record per input.
 
-The command function is registered by :mod:`menshen.cli`; this module does not import it at
-module level, so either may be imported first.
+The command function is registered by :mod:`menshen.cli`.
 """
 
 from __future__ import annotations
@@ -11,7 +10,16 @@ from typing import Annotated
 
 import typer
 
-from menshen.errors import MenshenError
+from menshen.cli_common import (
+    FormatOpt,
+    InputFormatOpt,
+    LexiconOpt,
+    OutputOpt,
+    PolicyOpt,
+    build_guard,
+    err,
+    record_formats,
+)
 
 
 def judge_command(
@@ -22,38 +30,18 @@ def judge_command(
     response_field: Annotated[str, typer.Option(help="Field holding the model's answer.")] = (
         "response"
     ),
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file.")] = None,
-    fmt: Annotated[
-        str | None,
-        typer.Option("--format", help="Output format: jsonl, csv or parquet (default: from -o)."),
-    ] = None,
-    input_format: Annotated[
-        str | None,
-        typer.Option(help="Input format: jsonl, csv or parquet (default: from the extension)."),
-    ] = None,
-    lexicon: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--lexicon", "-l", help="Library file or folder (repeatable); default: starter."
-        ),
-    ] = None,
-    policy: Annotated[Path | None, typer.Option("--policy", help="Policy YAML file.")] = None,
+    output: OutputOpt = None,
+    fmt: FormatOpt = None,
+    input_format: InputFormatOpt = None,
+    lexicon: LexiconOpt = None,
+    policy: PolicyOpt = None,
 ) -> None:
     """Judge model answers: full or partial refusal or compliance, and whether each is unsafe."""
-    from menshen.classify import detect_format, open_writer, read_records
-    from menshen.cli import _fail, _guard, err
+    from menshen.classify import open_writer, read_records
     from menshen.judge import JudgeFields, JudgeSummary, judge_records
 
-    try:
-        in_fmt = detect_format(input, input_format or ("jsonl" if str(input) == "-" else None))
-        out_fmt = detect_format(output, fmt) if output else detect_format(input, fmt or in_fmt)
-    except MenshenError as exc:
-        raise _fail(str(exc)) from exc
-    if out_fmt.value == "parquet" and output is None:
-        raise _fail("Parquet output needs --output")
-    if str(input) != "-" and not input.exists():
-        raise _fail(f"{input}: no such file")
-    guard = _guard(lexicon, policy)
+    in_fmt, out_fmt = record_formats(input, output, fmt, input_format)
+    guard = build_guard(lexicon, policy)
     fields = JudgeFields(response=response_field, prompt=prompt_field or None)
     summary = JudgeSummary()
     with open_writer(output, out_fmt) as writer:

@@ -14,7 +14,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from menshen.classify.records import Record
+from menshen.classify.records import Record, RunSummary, optional_text_field, text_field
+from menshen.errors import InputError
 from menshen.guard import Guard
 from menshen.refusal import RefusalDetector, RefusalJudgement, RefusalLabel
 from menshen.verdict import Action, Audience, Role
@@ -79,17 +80,14 @@ class JudgeFields:
 
 
 @dataclass
-class JudgeSummary:
+class JudgeSummary(RunSummary):
     """Counts over one judging run."""
 
-    records: int = 0
-    errors: int = 0
     unsafe: int = 0
     by_label: Counter[str] = field(default_factory=Counter)
     """Records per refusal label (``full_refusal``, ``partial_refusal``, ``compliance``)."""
     unsafe_by_label: Counter[str] = field(default_factory=Counter)
     """Unsafe records per refusal label: unsafe partial refusals leaked content."""
-    error_samples: list[str] = field(default_factory=list)
 
     @property
     def refused(self) -> int:
@@ -103,11 +101,7 @@ class JudgeSummary:
 
     def add(self, out: dict[str, Any]) -> None:
         """Count one output record."""
-        self.records += 1
-        if "error" in out:
-            self.errors += 1
-            if len(self.error_samples) < 10:
-                self.error_samples.append(str(out["error"]))
+        if not self.count(out):
             return
         judgement = out["judgement"]
         label = judgement["refusal"]["label"]
@@ -115,18 +109,6 @@ class JudgeSummary:
         if judgement["unsafe"]:
             self.unsafe += 1
             self.unsafe_by_label[label] += 1
-
-
-def _text(record: Record, name: str, required: bool) -> str | None:
-    """The text in field ``name``; raises ValueError naming the record when it is unusable."""
-    value = record.fields.get(name)
-    if value is None:
-        if required:
-            raise ValueError(f"record {record.number}: no field {name!r}")
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"record {record.number}: field {name!r} is not text")
-    return value
 
 
 def judge_one(
@@ -143,12 +125,11 @@ def judge_one(
         out["error"] = record.error
         return out
     try:
-        response = _text(record, fields.response, required=True)
-        prompt = _text(record, fields.prompt, required=False) if fields.prompt else None
-    except ValueError as exc:
+        response = text_field(record, fields.response)
+        prompt = optional_text_field(record, fields.prompt) if fields.prompt else None
+    except InputError as exc:
         out["error"] = str(exc)
         return out
-    assert response is not None
     try:
         judgement = judge(guard, prompt, response, detector=detector, audience=audience)
         out["judgement"] = judgement.model_dump(mode="json")

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
@@ -32,6 +32,41 @@ class Record:
     """The record's fields as read; for a bad record, ``_line`` and ``_raw``."""
     error: str | None = None
     """Why the record could not be read; the record is still written out."""
+
+
+def optional_text_field(record: Record, name: str) -> str | None:
+    """The text in field ``name``, or None when absent; InputError when it is not text."""
+    value = record.fields.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InputError(f"record {record.number}: field {name!r} is not text")
+    return value
+
+
+def text_field(record: Record, name: str) -> str:
+    """The text in field ``name``; InputError naming the record when it is missing or not text."""
+    value = optional_text_field(record, name)
+    if value is None:
+        raise InputError(f"record {record.number}: no field {name!r}")
+    return value
+
+
+@dataclass
+class RunSummary:
+    """Counts shared by every record-file command: records, errors, a sample of the errors."""
+
+    records: int = 0
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+
+    def count(self, out: dict[str, Any]) -> bool:
+        """Count one output record; False when it carries an error (nothing more to count)."""
+        self.records += 1
+        if "error" not in out:
+            return True
+        self.errors += 1
+        if len(self.error_samples) < 10:
+            self.error_samples.append(str(out["error"]))
+        return False
 
 
 def detect_format(path: Path, given: str | None) -> Format:

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
 from typing import Any
 
-from menshen.classify.records import Record
+from menshen.classify.records import Record, RunSummary, text_field
+from menshen.errors import InputError
 from menshen.guard import Guard
 from menshen.taxonomy import rollup
 from menshen.verdict import Audience, Role
@@ -23,26 +24,19 @@ _worker_guard: Guard | None = None
 
 
 @dataclass
-class ClassifySummary:
+class ClassifySummary(RunSummary):
     """Counts over one classification run."""
 
-    records: int = 0
-    errors: int = 0
     flagged: int = 0
     by_action: Counter[str] = field(default_factory=Counter)
     by_risk: Counter[str] = field(default_factory=Counter)
     """Records per risk code as reported (fine-grained)."""
     by_standard_risk: Counter[str] = field(default_factory=Counter)
     """Records per GB/T 45654 risk (fine codes rolled up)."""
-    error_samples: list[str] = field(default_factory=list)
 
     def add(self, out: dict[str, Any]) -> None:
         """Count one output record."""
-        self.records += 1
-        if "error" in out:
-            self.errors += 1
-            if len(self.error_samples) < 10:
-                self.error_samples.append(str(out["error"]))
+        if not self.count(out):
             return
         verdict = out["verdict"]
         self.by_action[verdict["action"]] += 1
@@ -96,23 +90,22 @@ def classify_one(
     if record.error is not None:
         out["error"] = record.error
         return out
-    text_field = fields.text
+    text_field_name = fields.text
     role_or_error = _role_of(record, fields, role)
     if not isinstance(role_or_error, Role):
         out["error"] = role_or_error
         return out
     role = role_or_error
-    text = record.fields.get(text_field)
-    if text is None:
-        out["error"] = f"record {record.number}: no field {text_field!r}"
-    elif not isinstance(text, str):
-        out["error"] = f"record {record.number}: field {text_field!r} is not text"
-    else:
-        try:
-            verdict = guard.check(text, role=role, audience=audience)
-            out["verdict"] = verdict.model_dump(mode="json")
-        except Exception as exc:  # the record is kept with its error; the run goes on
-            out["error"] = f"record {record.number}: {type(exc).__name__}: {exc}"
+    try:
+        text = text_field(record, text_field_name)
+    except InputError as exc:
+        out["error"] = str(exc)
+        return out
+    try:
+        verdict = guard.check(text, role=role, audience=audience)
+        out["verdict"] = verdict.model_dump(mode="json")
+    except Exception as exc:  # the record is kept with its error; the run goes on
+        out["error"] = f"record {record.number}: {type(exc).__name__}: {exc}"
     return out
 
 

@@ -44,9 +44,6 @@ lexicon_app = typer.Typer(
     help="Keyword libraries: coverage check and import.", no_args_is_help=True
 )
 app.add_typer(lexicon_app, name="lexicon")
-app.add_typer(card_app, name="card")
-app.command("evaluate")(evaluate_command)
-app.command("judge")(judge_command)
 
 _ACTION_STYLE = {Action.ALLOW: "green", Action.FLAG: "yellow", Action.BLOCK: "bold red"}
 
@@ -288,6 +285,12 @@ def demo(
         share = counts["flagged"] / counts["segments"]
         table.add_row(name, str(counts["segments"]), str(counts["flagged"]), f"{share:.0%}", top)
     out.print(table)
+
+
+# Commands that live in their own packages, listed after the core ones in --help.
+app.add_typer(card_app, name="card")
+app.command("evaluate")(evaluate_command)
+app.command("judge")(judge_command)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from menshen.cards.cli import card_app
+from menshen.classifier.cli import train_command
 from menshen.cli_common import (
     FormatOpt,
     InputFormatOpt,
@@ -291,6 +292,7 @@ def demo(
 app.add_typer(card_app, name="card")
 app.command("evaluate")(evaluate_command)
 app.command("judge")(judge_command)
+app.command("train")(train_command)
 
 
 def main() -> None:

@@ -1,0 +1,72 @@
+"""The classifier detector: a trained model's probabilities as risk findings."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from menshen.classifier.model import ClassifierModel
+from menshen.detect.base import DetectContext, registry
+from menshen.verdict import Evidence, RiskFinding, Span
+
+DEFAULT_FLOOR = 0.5
+"""Lowest probability reported as a finding, for codes without a floor of their own."""
+
+
+@registry.register("classifier")
+class ClassifierDetector:
+    """Reports each risk code whose probability reaches its floor; the score is the probability.
+
+    The finding's one span covers the whole text; its evidence names the model (``rule``), the
+    code (``term``) and ``variant="classifier"``.
+    """
+
+    name = "classifier"
+
+    def __init__(
+        self,
+        model: ClassifierModel | Path | str,
+        floors: Mapping[str, float] | None = None,
+        default_floor: float = DEFAULT_FLOOR,
+    ) -> None:
+        self.model = model if isinstance(model, ClassifierModel) else ClassifierModel.load(model)
+        floors = dict(floors or {})
+        for code, floor in [*floors.items(), ("default", default_floor)]:
+            if not 0.0 <= floor <= 1.0:
+                raise ValueError(f"floor of {code} must be in [0, 1], got {floor}")
+        self._floors = {c: floors.get(c, default_floor) for c in self.model.codes}
+
+    @property
+    def floors(self) -> dict[str, float]:
+        """The reporting floor of each code."""
+        return dict(self._floors)
+
+    def detect(self, text: str, context: DetectContext) -> list[RiskFinding]:
+        return self.detect_batch([text])[0]
+
+    def detect_batch(self, texts: Sequence[str]) -> list[list[RiskFinding]]:
+        """Findings for many texts at once (faster per text than :meth:`detect`)."""
+        probs = self.model.probabilities(texts)
+        codes = self.model.codes
+        model_id = self.model.model_id
+        out: list[list[RiskFinding]] = []
+        for text, row in zip(texts, probs, strict=True):
+            findings = []
+            span = Span(start=0, end=len(text), text=text)
+            for code, p in zip(codes, row, strict=True):
+                score = round(float(p), 6)
+                if score < self._floors[code] or not text:
+                    continue
+                evidence = Evidence(rule=model_id, term=code, variant="classifier", span=span)
+                findings.append(
+                    RiskFinding(
+                        code=code,
+                        score=score,
+                        detector=self.name,
+                        spans=(span,),
+                        evidence=(evidence,),
+                    )
+                )
+            findings.sort(key=lambda f: -f.score)
+            out.append(findings)
+        return out

@@ -1,0 +1,130 @@
+"""Hashed character n-grams: the one featuriser that training and inference share.
+
+Every text is normalised (:func:`menshen.text.default_normalizer`), so disguises such as
+full-width letters, traditional characters or inserted symbols fold to one spelling. Each
+character n-gram is hashed from the Unicode code points (FNV-1a over 64-bit words, then a
+splitmix64 finaliser) into ``buckets`` columns, so there is no vocabulary to store. The hash is
+plain numpy integer arithmetic, identical on every platform, and vectorised over a whole batch.
+
+A row holds the n-gram counts, optionally ``log(1 + count)``, scaled to unit L2 norm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from menshen.text import default_normalizer
+
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureBatch:
+    """A sparse batch in coordinate form, rows sorted, each (row, column) once."""
+
+    n_rows: int
+    """Texts in the batch."""
+    rows: IntArray
+    """Row of each non-zero value (ascending)."""
+    cols: IntArray
+    """Hash bucket of each non-zero value."""
+    values: FloatArray
+    """The feature values (rows have unit L2 norm; empty texts have no values)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Featurizer:
+    """Character n-grams hashed into a fixed number of buckets."""
+
+    ngram_min: int = 1
+    """Shortest n-gram, in characters."""
+    ngram_max: int = 3
+    """Longest n-gram, in characters."""
+    buckets: int = 2**18
+    """Number of hash buckets (columns); a power of two."""
+    normalize: bool = True
+    """Fold disguises with the default text normaliser first."""
+    sublinear_tf: bool = True
+    """Use ``log(1 + count)`` instead of the raw count."""
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.ngram_min <= self.ngram_max <= 8:
+            raise ValueError(f"bad n-gram range {self.ngram_min}–{self.ngram_max}")
+        if self.buckets < 2 or self.buckets & (self.buckets - 1):
+            raise ValueError(f"buckets must be a power of two, got {self.buckets}")
+
+    def prepare(self, text: str) -> str:
+        """The text as featurised (normalised when :attr:`normalize` is set)."""
+        return default_normalizer().normalize(text).text if self.normalize else text
+
+    def hashes(self, text: str) -> IntArray:
+        """The bucket of every n-gram of ``text`` (already prepared), by length then position."""
+        batch = self._hash_batch([text])
+        return batch[1]
+
+    def transform(self, texts: Sequence[str]) -> FeatureBatch:
+        """Feature rows for ``texts``."""
+        prepared = [self.prepare(t) for t in texts]
+        rows, cols = self._hash_batch(prepared)
+        n = len(prepared)
+        if cols.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return FeatureBatch(n, empty, empty.copy(), np.zeros(0, dtype=np.float64))
+        keys = rows * np.int64(self.buckets) + cols
+        unique, counts = np.unique(keys, return_counts=True)
+        u_rows = unique // self.buckets
+        u_cols = unique % self.buckets
+        values = counts.astype(np.float64)
+        if self.sublinear_tf:
+            values = np.log1p(values)
+        norms = np.sqrt(np.bincount(u_rows, weights=values * values, minlength=n))
+        values = values / norms[u_rows]
+        return FeatureBatch(n, u_rows, u_cols, values)
+
+    def _hash_batch(self, texts: Sequence[str]) -> tuple[IntArray, IntArray]:
+        """``(row, bucket)`` of every n-gram of every text, texts kept apart."""
+        if not texts:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy()
+        # A zero code point between texts marks the seams (normalised text has none itself).
+        joined = "\x00".join(t.replace("\x00", " ") for t in texts) + "\x00"
+        points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        owner = np.cumsum(points == 0) - (points == 0)  # row of each position
+        size = points.size
+        all_rows: list[IntArray] = []
+        all_cols: list[IntArray] = []
+        for n in range(self.ngram_min, self.ngram_max + 1):
+            if size < n:
+                break
+            m = size - n + 1
+            h = np.full(m, _FNV_OFFSET, dtype=np.uint64) ^ np.uint64(n)
+            valid = np.ones(m, dtype=bool)
+            for j in range(n):
+                window = points[j : j + m]
+                valid &= window != 0
+                h = (h ^ window) * _FNV_PRIME
+            h = _finalise(h)
+            keep = np.flatnonzero(valid)
+            all_rows.append(owner[keep].astype(np.int64))
+            all_cols.append((h[keep] & np.uint64(self.buckets - 1)).astype(np.int64))
+        if not all_rows:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty.copy()
+        return np.concatenate(all_rows), np.concatenate(all_cols)
+
+
+def _finalise(h: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """splitmix64's mixer: spreads the FNV state over the low bits used as the bucket."""
+    h = (h ^ (h >> np.uint64(30))) * _MIX1
+    h = (h ^ (h >> np.uint64(27))) * _MIX2
+    return h ^ (h >> np.uint64(31))

@@ -1,0 +1,174 @@
+"""A trained classifier: its card (metadata) and weights, saved as one compressed ``.npz``.
+
+The file holds three arrays and nothing executable (it loads with ``allow_pickle=False``):
+
+- ``weights``: float16, ``[buckets, classes]``, one logistic-regression column per risk code;
+- ``bias``: float64, ``[classes]``;
+- ``card``: the :class:`ModelCard` as a JSON string.
+
+Inference needs only numpy. The zip entries carry a fixed timestamp, so training the same recipe
+on the same data writes the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from menshen.classifier.features import Featurizer
+from menshen.errors import ConfigError
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_CLIP = 40.0  # logits beyond ±40 are probabilities of 0 or 1 in float64 anyway
+
+
+class SourceManifest(BaseModel):
+    """One training source as it was read."""
+
+    model_config = _FROZEN
+
+    name: str
+    """The source's name in the recipe."""
+    files: tuple[str, ...]
+    """The files read, as given (paths or glob matches)."""
+    sha256: str
+    """SHA-256 over the bytes of the files, in order."""
+    licence: str
+    """The data set's licence, as stated in the recipe."""
+    upstream: str
+    """Upstream repository and commit, as stated in the recipe."""
+    examples: int
+    """Examples taken from the source."""
+    label_counts: dict[str, int]
+    """Examples per target (risk code or ``safe``)."""
+
+
+class ModelCard(BaseModel):
+    """What a model is, how it was trained and from what data."""
+
+    model_config = _FROZEN
+
+    schema_version: int = 1
+    """Version of this record's shape."""
+    model_id: str
+    """``name@hash``: the hash covers the weights and the rest of the card."""
+    name: str
+    """The recipe's name."""
+    codes: tuple[str, ...]
+    """The risk codes, in column order."""
+    ngram_min: int = Field(ge=1)
+    """Shortest character n-gram."""
+    ngram_max: int = Field(ge=1)
+    """Longest character n-gram."""
+    buckets: int = Field(ge=2)
+    """Hash buckets (rows of the weights)."""
+    normalize: bool
+    """Texts are normalised with the default normaliser before hashing."""
+    sublinear_tf: bool
+    """Feature values are ``log(1 + count)`` before L2 normalisation."""
+    recipe_hash: str
+    """SHA-256 of the recipe's canonical JSON."""
+    seed: int
+    """Seed of training."""
+    trainer: str
+    """Library, version and estimator that trained the weights."""
+    examples: int
+    """Training examples in all."""
+    positives: dict[str, int]
+    """Training examples per risk code."""
+    sources: tuple[SourceManifest, ...]
+    """The training data."""
+
+    def featurizer(self) -> Featurizer:
+        """The featuriser the weights were trained with."""
+        return Featurizer(
+            self.ngram_min, self.ngram_max, self.buckets, self.normalize, self.sublinear_tf
+        )
+
+
+class ClassifierModel:
+    """One-vs-rest logistic regression over hashed character n-grams; numpy only."""
+
+    def __init__(self, card: ModelCard, weights: npt.ArrayLike, bias: npt.ArrayLike) -> None:
+        w = np.asarray(weights).astype(np.float16)  # what is saved is what is used
+        b = np.asarray(bias, dtype=np.float64)
+        if w.shape != (card.buckets, len(card.codes)) or b.shape != (len(card.codes),):
+            raise ConfigError(
+                f"model {card.model_id}: weights {w.shape} and bias {b.shape} do not fit "
+                f"{card.buckets} buckets × {len(card.codes)} codes"
+            )
+        self.card = card
+        self.featurizer = card.featurizer()
+        self._weights16 = w
+        self._weights = w.astype(np.float32)
+        self._bias = b
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The risk codes, in column order."""
+        return self.card.codes
+
+    @property
+    def model_id(self) -> str:
+        """``name@hash`` of the model."""
+        return self.card.model_id
+
+    def decision(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Logits, ``[len(texts), classes]``."""
+        batch = self.featurizer.transform(texts)
+        logits = np.tile(self._bias, (batch.n_rows, 1))
+        if batch.values.size:
+            contrib = self._weights[batch.cols].astype(np.float64) * batch.values[:, None]
+            present, starts = np.unique(batch.rows, return_index=True)
+            logits[present] += np.add.reduceat(contrib, starts, axis=0)
+        return logits
+
+    def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Probabilities, ``[len(texts), classes]``."""
+        logits = np.clip(self.decision(texts), -_CLIP, _CLIP)
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    def predict_proba(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """For each text, the probability of each risk code."""
+        probs = self.probabilities(texts)
+        return [dict(zip(self.codes, (float(p) for p in row), strict=True)) for row in probs]
+
+    def save(self, path: Path | str) -> Path:
+        """Write the model to ``path`` (a ``.npz``); same model, same bytes."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, npt.NDArray[Any]] = {
+            "weights": self._weights16,
+            "bias": self._bias,
+            "card": np.array(self.card.model_dump_json()),
+        }
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, array in arrays.items():
+                buffer = io.BytesIO()
+                np.lib.format.write_array(buffer, array, allow_pickle=False)
+                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, buffer.getvalue(), compresslevel=6)
+        return path
+
+    @classmethod
+    def load(cls, path: Path | str) -> ClassifierModel:
+        """Read a model written by :meth:`save`."""
+        path = Path(path)
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                card = ModelCard.model_validate(json.loads(str(data["card"])))
+                return cls(card, data["weights"], data["bias"])
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such model file") from None
+        except (OSError, KeyError, ValueError, ValidationError, zipfile.BadZipFile) as exc:
+            raise ConfigError(f"{path}: not a Menshen classifier model ({exc})") from exc

@@ -1,0 +1,289 @@
+"""Train a classifier from a recipe: :func:`load_recipe`, then :func:`train`.
+
+Training needs scikit-learn (the ``train`` extra); the model it writes needs only numpy. A recipe
+names its data sources (file or glob, format, text and label fields, label → risk code, licence
+and upstream commit), the featuriser and the regularisation. The same recipe on the same files
+with the same seed gives the same model, byte for byte.
+
+Relative source paths are read from ``base`` (default: the working directory).
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import logging
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from menshen.classifier.features import Featurizer
+from menshen.classifier.model import ClassifierModel, ModelCard, SourceManifest
+from menshen.classify.records import detect_format, read_records
+from menshen.errors import ConfigError, PrerequisiteError
+from menshen.evaluate.mapping import SAFE, label_key
+
+log = logging.getLogger(__name__)
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+class Source(BaseModel):
+    """One labelled data file (or glob of files) to train on."""
+
+    model_config = _FROZEN
+
+    name: str
+    """A short name, recorded in the model card."""
+    path: str
+    """File path or glob pattern; relative paths are read from the base folder."""
+    format: Literal["jsonl", "csv"] | None = None
+    """File format; default: from the extension."""
+    text_field: str = "text"
+    """Field (column) holding the text."""
+    label_field: str = "label"
+    """Field (column) holding the label."""
+    labels: dict[str, str]
+    """Label value → risk code or ``safe``; records with other labels are skipped."""
+    licence: str
+    """The data set's licence (must allow training; see the docs)."""
+    upstream: str
+    """Upstream repository and commit the files come from."""
+    required: bool = True
+    """Fail when no file matches; otherwise the source is skipped with a warning."""
+    max_examples: int | None = Field(default=None, ge=1)
+    """Keep at most this many examples (a seeded sample); overrides the recipe's limit."""
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _text_keys(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {label_key(k) or str(k): v for k, v in value.items()}
+        return value
+
+    @field_validator("labels")
+    @classmethod
+    def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
+        from menshen.taxonomy import validate_code
+
+        for label, target in value.items():
+            if target != SAFE:
+                validate_code(target, where=f"labels[{label!r}]")
+        return value
+
+
+class Recipe(BaseModel):
+    """How to train one model."""
+
+    model_config = _FROZEN
+
+    schema_version: int = 1
+    """Version of this record's shape."""
+    name: str
+    """The model's name (the first half of its id)."""
+    sources: tuple[Source, ...] = Field(min_length=1)
+    """The training data."""
+    ngram_min: int = Field(default=1, ge=1, le=8)
+    """Shortest character n-gram."""
+    ngram_max: int = Field(default=3, ge=1, le=8)
+    """Longest character n-gram."""
+    buckets: int = 2**18
+    """Hash buckets; a power of two."""
+    normalize: bool = True
+    """Normalise texts (fold disguises) before hashing."""
+    sublinear_tf: bool = True
+    """Use ``log(1 + count)`` feature values."""
+    c: float = Field(default=4.0, gt=0.0)
+    """Inverse regularisation strength of each logistic regression."""
+    class_weight: Literal["balanced", "none"] = "balanced"
+    """``balanced``: weigh each code's positives and negatives inversely to their frequency."""
+    seed: int = 0
+    """Seed of sampling and of the solver."""
+    max_examples_per_source: int | None = Field(default=None, ge=1)
+    """Default limit of examples per source."""
+    output: str = "benchmarks/out/classifier.npz"
+    """Where ``menshen train`` writes the model."""
+
+    def featurizer(self) -> Featurizer:
+        """The featuriser of this recipe."""
+        return Featurizer(
+            self.ngram_min, self.ngram_max, self.buckets, self.normalize, self.sublinear_tf
+        )
+
+    def digest(self) -> str:
+        """SHA-256 of the recipe's canonical JSON (the output path left out)."""
+        data = self.model_dump(mode="json", exclude={"output"})
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_recipe(path: Path | str) -> Recipe:
+    """Read a recipe YAML file."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        recipe = Recipe.model_validate(raw)
+        recipe.featurizer()  # checks the n-gram range and buckets
+        return recipe
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the recipe ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    except (ValidationError, ValueError, ConfigError) as exc:
+        raise ConfigError(f"{path}: bad recipe: {exc}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class TrainResult:
+    """A trained model and where it was written."""
+
+    model: ClassifierModel
+    """The model."""
+    path: Path | None
+    """The file written, if any."""
+
+
+def _files(source: Source, base: Path) -> list[Path]:
+    pattern = source.path if Path(source.path).is_absolute() else str(base / source.path)
+    return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+
+
+def _read(source: Source, files: list[Path], limit: int | None, seed: int) -> list[tuple[str, str]]:
+    """``(text, target)`` pairs of one source, sampled down to ``limit``."""
+    pairs: list[tuple[str, str]] = []
+    for file in files:
+        fmt = detect_format(file, source.format)
+        for record in read_records(file, fmt):
+            if record.error is not None:
+                continue
+            text = record.fields.get(source.text_field)
+            key = label_key(record.fields.get(source.label_field))
+            if isinstance(text, str) and text.strip() and key in source.labels:
+                pairs.append((text, source.labels[key]))
+    if limit is not None and len(pairs) > limit:
+        rng = np.random.default_rng([seed, zlib.crc32(source.name.encode("utf-8"))])
+        keep = np.sort(rng.choice(len(pairs), size=limit, replace=False))
+        pairs = [pairs[int(i)] for i in keep]
+    return pairs
+
+
+def _digest(files: list[Path]) -> str:
+    h = hashlib.sha256()
+    for file in files:
+        h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def collect(
+    recipe: Recipe, base: Path | None = None
+) -> tuple[list[str], list[set[str]], list[SourceManifest]]:
+    """The training texts, the risk codes of each (empty: safe) and the source manifests.
+
+    A text given by several records (or sources) gets the union of their codes.
+    """
+    base = base or Path.cwd()
+    targets: dict[str, set[str]] = {}
+    manifests = []
+    for source in recipe.sources:
+        files = _files(source, base)
+        if not files:
+            message = f"source {source.name!r}: no file matches {source.path!r}"
+            if source.required:
+                raise ConfigError(message)
+            log.warning("%s; skipped", message)
+            continue
+        limit = source.max_examples or recipe.max_examples_per_source
+        pairs = _read(source, files, limit, recipe.seed)
+        for text, target in pairs:
+            codes = targets.setdefault(text, set())
+            if target != SAFE:
+                codes.add(target)
+        manifests.append(
+            SourceManifest(
+                name=source.name,
+                files=tuple(str(f) for f in files),
+                sha256=_digest(files),
+                licence=source.licence,
+                upstream=source.upstream,
+                examples=len(pairs),
+                label_counts=dict(sorted(Counter(t for _, t in pairs).items())),
+            )
+        )
+    texts = list(targets)
+    return texts, [targets[t] for t in texts], manifests
+
+
+def _fit(recipe: Recipe, texts: list[str], labels: list[set[str]], codes: list[str]) -> Any:
+    try:
+        from scipy.sparse import csr_matrix  # type: ignore[import-untyped,unused-ignore]
+        from sklearn.linear_model import (  # type: ignore[import-untyped,unused-ignore]
+            LogisticRegression,
+        )
+    except ImportError as exc:
+        raise PrerequisiteError("training a classifier", "train") from exc
+    batch = recipe.featurizer().transform(texts)
+    x = csr_matrix((batch.values, (batch.rows, batch.cols)), shape=(len(texts), recipe.buckets))
+    weights = np.zeros((recipe.buckets, len(codes)), dtype=np.float64)
+    bias = np.zeros(len(codes), dtype=np.float64)
+    for j, code in enumerate(codes):
+        y = np.fromiter((code in ls for ls in labels), dtype=np.int8, count=len(labels))
+        lr = LogisticRegression(
+            C=recipe.c,
+            class_weight=None if recipe.class_weight == "none" else "balanced",
+            solver="liblinear",
+            max_iter=1000,
+            random_state=recipe.seed,
+        )
+        lr.fit(x, y)
+        weights[:, j] = lr.coef_[0]
+        bias[j] = lr.intercept_[0]
+    return weights, bias
+
+
+def train(recipe: Recipe, base: Path | None = None, output: Path | None = None) -> TrainResult:
+    """Train the recipe's model; write it to ``output`` when given."""
+    texts, labels, manifests = collect(recipe, base)
+    positives = Counter(code for codes in labels for code in codes)
+    codes = sorted(positives)
+    negatives_missing = [c for c in codes if positives[c] == len(texts)]
+    if not codes or negatives_missing:
+        raise ConfigError(
+            f"recipe {recipe.name!r}: every code needs positive and negative examples "
+            f"(codes {codes}, all-positive {negatives_missing})"
+        )
+    weights, bias = _fit(recipe, texts, labels, codes)
+    import sklearn  # type: ignore[import-untyped,unused-ignore]
+
+    card: dict[str, Any] = {
+        "model_id": "",
+        "name": recipe.name,
+        "codes": tuple(codes),
+        "ngram_min": recipe.ngram_min,
+        "ngram_max": recipe.ngram_max,
+        "buckets": recipe.buckets,
+        "normalize": recipe.normalize,
+        "sublinear_tf": recipe.sublinear_tf,
+        "recipe_hash": recipe.digest(),
+        "seed": recipe.seed,
+        "trainer": f"scikit-learn {sklearn.__version__} LogisticRegression(liblinear), one-vs-rest",
+        "examples": len(texts),
+        "positives": dict(sorted(positives.items())),
+        "sources": manifests,
+    }
+    w16 = np.asarray(weights).astype(np.float16)
+    h = hashlib.sha256(ModelCard.model_validate(card).model_dump_json().encode("utf-8"))
+    h.update(w16.tobytes())
+    h.update(np.asarray(bias, dtype=np.float64).tobytes())
+    card["model_id"] = f"{recipe.name}@{h.hexdigest()[:12]}"
+    model = ClassifierModel(ModelCard.model_validate(card), w16, bias)
+    path = model.save(output) if output is not None else None
+    return TrainResult(model, path)
+
+
+__all__ = ["Recipe", "Source", "TrainResult", "collect", "load_recipe", "train"]

@@ -1,0 +1,97 @@
+"""The classifier detector: registry entry, finding shape, floors, model file errors.
+
+The model here is built by hand (no training), so these tests need only numpy.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from menshen import Guard
+from menshen.classifier import ClassifierDetector, ClassifierModel, Featurizer, ModelCard
+from menshen.detect import DetectContext, registry
+from menshen.errors import ConfigError
+
+BUCKETS = 2**12
+CODES = ("A.1.h/gambling", "A.4.g/harassment")
+
+
+def _model() -> ClassifierModel:
+    """Weights that fire on the n-grams of 赌博 (gambling) and 傻 (harassment)."""
+    card = ModelCard(
+        model_id="hand@000000000000",
+        name="hand",
+        codes=CODES,
+        ngram_min=1,
+        ngram_max=2,
+        buckets=BUCKETS,
+        normalize=True,
+        sublinear_tf=True,
+        recipe_hash="0" * 64,
+        seed=0,
+        trainer="by hand",
+        examples=0,
+        positives={},
+        sources=(),
+    )
+    f = Featurizer(1, 2, BUCKETS)
+    weights = np.zeros((BUCKETS, 2))
+    weights[f.hashes("赌博"), 0] = 8.0
+    weights[f.hashes("傻"), 1] = 12.0
+    return ClassifierModel(card, weights, np.array([-3.0, -3.0]))
+
+
+def test_registered_as_classifier() -> None:
+    assert registry.get("classifier") is ClassifierDetector
+
+
+def test_finding_shape() -> None:
+    detector = ClassifierDetector(_model())
+    text = "一起去赌博吧"
+    (finding,) = detector.detect(text, DetectContext())
+    assert finding.code == "A.1.h/gambling" and finding.detector == "classifier"
+    assert 0.5 <= finding.score <= 1.0
+    assert [(s.start, s.end, s.text) for s in finding.spans] == [(0, len(text), text)]
+    (evidence,) = finding.evidence
+    assert (evidence.rule, evidence.term, evidence.variant) == (
+        "hand@000000000000",
+        "A.1.h/gambling",
+        "classifier",
+    )
+    assert detector.detect("今天天气不错", DetectContext()) == []
+    assert detector.detect("", DetectContext()) == []
+
+
+def test_floors_per_code() -> None:
+    low = ClassifierDetector(_model(), default_floor=0.0)
+    assert {f.code for f in low.detect("你好", DetectContext())} == set(CODES)
+    high = ClassifierDetector(_model(), floors={"A.1.h/gambling": 1.0})
+    assert high.detect("一起去赌博吧", DetectContext()) == []
+    with pytest.raises(ValueError, match="floor"):
+        ClassifierDetector(_model(), default_floor=1.5)
+
+
+def test_batch_equals_single() -> None:
+    detector = ClassifierDetector(_model())
+    texts = ["赌博", "你这个傻子", "你好", "傻子去赌博"]
+    assert detector.detect_batch(texts) == [detector.detect(t, DetectContext()) for t in texts]
+
+
+def test_guard_uses_the_detector(tmp_path: Path) -> None:
+    path = _model().save(tmp_path / "hand.npz")
+    guard = Guard([ClassifierDetector(path)])
+    verdict = guard.check("你这个傻子")
+    assert verdict.flagged and [r.code for r in verdict.risks] == ["A.4.g/harassment"]
+    assert not guard.check("谢谢你").flagged
+
+
+def test_model_file_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such model file"):
+        ClassifierDetector(tmp_path / "missing.npz")
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ConfigError, match="not a Menshen classifier model"):
+        ClassifierModel.load(bad)

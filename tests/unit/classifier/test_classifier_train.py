@@ -1,0 +1,120 @@
+"""Training from a recipe: determinism, round trip, separation of the classes, recipe errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("sklearn")
+
+from menshen.classifier.model import ClassifierModel
+from menshen.classifier.train import load_recipe, train
+from menshen.errors import ConfigError
+
+GAMBLING = "A.1.h/gambling"
+ADS = ["在线娱乐平台", "真人棋牌", "体育投注", "百家乐官网", "彩票代理"]
+HOOKS = ["首充送彩金", "日赚千元", "注册即送88元", "返水无上限", "稳赚不赔"]
+CHAT = ["今天天气真好", "晚饭吃什么呢", "周末一起去爬山吧", "这本书挺有意思", "明天记得带伞"]
+TAILS = ["哈哈", "你觉得呢", "好累啊", "有空聊", "晚安"]
+
+
+def _corpus(folder: Path) -> Path:
+    rows = [{"text": f"{a}{h}，快来", "label": "ad"} for a in ADS for h in HOOKS]
+    rows += [{"text": f"{c}，{t}", "label": "chat"} for c in CHAT for t in TAILS]
+    path = folder / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    return path
+
+
+def _recipe(folder: Path, **extra: object) -> Path:
+    data = _corpus(folder)
+    text = f"""
+name: tiny
+buckets: 65536
+ngram_max: 3
+seed: 7
+output: {folder / "model.npz"}
+sources:
+  - name: synthetic
+    path: {data}
+    labels: {{ad: {GAMBLING}, chat: safe}}
+    licence: CC0-1.0
+    upstream: written by the test
+"""
+    text += "".join(f"{k}: {v}\n" for k, v in extra.items())
+    path = folder / "recipe.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_training_twice_writes_the_same_bytes(tmp_path: Path) -> None:
+    recipe = load_recipe(_recipe(tmp_path))
+    first = train(recipe, output=tmp_path / "a.npz")
+    second = train(recipe, output=tmp_path / "b.npz")
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    assert first.model.model_id == second.model.model_id
+    assert first.model.model_id.startswith("tiny@")
+
+
+def test_save_load_round_trip(tmp_path: Path) -> None:
+    result = train(load_recipe(_recipe(tmp_path)), output=tmp_path / "m.npz")
+    loaded = ClassifierModel.load(tmp_path / "m.npz")
+    assert loaded.card == result.model.card
+    texts = ["百家乐首充送彩金", "今天天气真好"]
+    assert loaded.predict_proba(texts) == result.model.predict_proba(texts)
+
+
+def test_card_records_the_data(tmp_path: Path) -> None:
+    card = train(load_recipe(_recipe(tmp_path))).model.card
+    assert card.codes == (GAMBLING,)
+    assert card.examples == 50 and card.positives == {GAMBLING: 25}
+    (source,) = card.sources
+    assert source.licence == "CC0-1.0" and source.examples == 50
+    assert source.label_counts == {GAMBLING: 25, "safe": 25}
+    assert len(source.sha256) == 64 and len(card.recipe_hash) == 64
+
+
+def test_predictions_separate_the_classes(tmp_path: Path) -> None:
+    model = train(load_recipe(_recipe(tmp_path))).model
+    ads = ["体育投注，注册即送88元", "真人棋牌稳赚不赔", "彩票代理日赚千元"]
+    chat = ["周末一起去爬山吧", "晚饭吃什么呢，好累啊", "明天记得带伞哈哈"]
+    p_ads = [p[GAMBLING] for p in model.predict_proba(ads)]
+    p_chat = [p[GAMBLING] for p in model.predict_proba(chat)]
+    assert min(p_ads) > 0.5 > max(p_chat)
+
+
+def test_max_examples_samples_reproducibly(tmp_path: Path) -> None:
+    recipe = load_recipe(_recipe(tmp_path, max_examples_per_source=20))
+    one, two = train(recipe).model.card, train(recipe).model.card
+    assert one.examples == 20 and one == two
+
+
+def test_bad_label_target_is_a_config_error(tmp_path: Path) -> None:
+    path = _recipe(tmp_path)
+    path.write_text(path.read_text("utf-8").replace(GAMBLING, "A.9.z/nope"), "utf-8")
+    with pytest.raises(ConfigError, match="recipe"):
+        load_recipe(path)
+
+
+def test_missing_required_source_is_a_config_error(tmp_path: Path) -> None:
+    path = _recipe(tmp_path)
+    path.write_text(path.read_text("utf-8").replace("corpus.jsonl", "nope-*.jsonl"), "utf-8")
+    with pytest.raises(ConfigError, match="no file matches"):
+        train(load_recipe(path))
+
+
+def test_train_command_writes_the_model(tmp_path: Path) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from menshen.classifier.cli import train_command
+
+    app = typer.Typer()
+    app.command()(train_command)
+    result = CliRunner().invoke(app, ["--recipe", str(_recipe(tmp_path))])
+    assert result.exit_code == 0, result.output
+    assert "tiny@" in result.output and (tmp_path / "model.npz").exists()
+    bad = CliRunner().invoke(app, ["--recipe", str(tmp_path / "missing.yaml")])
+    assert bad.exit_code == 2

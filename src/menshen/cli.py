@@ -156,7 +156,8 @@ def classify(
         ):
             writer.write(record)
             summary.add(record)
-            progress.advance(task)
+            if summary.records % 1024 == 0:  # a redraw per record would cost more than the check
+                progress.update(task, completed=summary.records)
     err.print(
         f"{summary.records} records: {summary.flagged} flagged, {summary.errors} errors "
         f"({dict(summary.by_action)})"

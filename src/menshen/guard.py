@@ -10,9 +10,9 @@ from typing import Any
 
 from menshen.detect.base import DetectContext, Detector
 from menshen.detect.keyword import KeywordDetector
-from menshen.errors import DetectorError, InputError
+from menshen.errors import ConfigError, DetectorError, InputError
 from menshen.lexicon.loader import STARTER, load_library
-from menshen.policy import Policy
+from menshen.policy import Policy, Tier
 from menshen.verdict import Action, Audience, RiskFinding, Role, Verdict
 
 logger = logging.getLogger(__name__)
@@ -35,6 +35,23 @@ class Guard:
         self.policy = policy or Policy()
         self._policy_version = self.policy.fingerprint
         self._keyword = next((d for d in self.detectors if isinstance(d, KeywordDetector)), None)
+        self._tiers = self._plan_tiers()
+
+    def _plan_tiers(self) -> tuple[tuple[tuple[Detector, ...], Tier | None], ...]:
+        """The policy's cascade resolved to detector objects; without one, a single tier."""
+        if not self.policy.cascade:
+            return ((self.detectors, None),)
+        by_name = {d.name: d for d in self.detectors}
+        planned = []
+        for n, tier in enumerate(self.policy.cascade):
+            missing = [name for name in tier.detectors if name not in by_name]
+            if missing:
+                raise ConfigError(
+                    f"policy cascade tier {n} names detectors the guard does not have: "
+                    f"{missing}; the guard has {sorted(by_name)}"
+                )
+            planned.append((tuple(by_name[name] for name in tier.detectors), tier))
+        return tuple(planned)
 
     @classmethod
     def from_lexicon(
@@ -75,21 +92,31 @@ class Guard:
         stage_us: dict[str, float] = {}
         errors: list[str] = []
         on_error = self.policy.on_error
-        for detector in self.detectors:
-            started = time.perf_counter()
-            try:
-                findings.extend(detector.detect(text, ctx))
-            except DetectorError as exc:
-                errors.append(f"{detector.name}: {exc}")
-                # A detector may ask for a stricter outcome than the policy; fail-closed wins.
-                own = getattr(detector, "on_error", None)
-                if isinstance(own, Action) and _SEVERITY[own] > _SEVERITY[on_error]:
-                    on_error = own
-                logger.error(
-                    "detector failed", extra={"detector": detector.name, "error": str(exc)}
-                )
-            if timings:
-                stage_us[detector.name] = (time.perf_counter() - started) * 1e6
+        ran: list[str] = []
+        for detectors, tier in self._tiers:
+            tier_top, tier_failed = 0.0, False
+            for detector in detectors:
+                started = time.perf_counter()
+                ran.append(detector.name)
+                try:
+                    found = detector.detect(text, ctx)
+                except DetectorError as exc:
+                    errors.append(f"{detector.name}: {exc}")
+                    # A detector may ask for a stricter outcome than the policy; fail-closed wins.
+                    own = getattr(detector, "on_error", None)
+                    if isinstance(own, Action) and _SEVERITY[own] > _SEVERITY[on_error]:
+                        on_error = own
+                    logger.error(
+                        "detector failed", extra={"detector": detector.name, "error": str(exc)}
+                    )
+                    found, tier_failed = [], True
+                findings.extend(found)
+                tier_top = max([tier_top, *(f.score for f in found)])
+                if timings:
+                    stage_us[detector.name] = (time.perf_counter() - started) * 1e6
+            # A tier that failed is never a confident pass: the next tier still runs.
+            if tier is not None and not tier_failed and tier.stops(tier_top):
+                break
         started = time.perf_counter()
         action = self.policy.decide(findings, audience) if findings else Action.ALLOW
         if errors and _SEVERITY[on_error] > _SEVERITY[action]:
@@ -105,6 +132,7 @@ class Guard:
             audience=audience,
             policy_version=self._policy_version,
             lexicon_version=self.lexicon_version,
+            detectors_run=tuple(ran),
             errors=tuple(errors),
             timings_us=stage_us if timings else None,
         )

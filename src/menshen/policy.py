@@ -61,6 +61,36 @@ class RiskRule(BaseModel):
     """Thresholds for minors; the policy default when omitted."""
 
 
+class Tier(BaseModel):
+    """One step of the cascade: detectors that run together, and when the cascade stops."""
+
+    model_config = _FROZEN
+
+    detectors: tuple[str, ...] = Field(min_length=1)
+    """Names of the guard's detectors in this tier (``keyword``, ``classifier``, ``llm_guard``)."""
+    stop_above: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Stop after this tier when its highest score is at least this: a confident hit."""
+    stop_below: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Stop after this tier when its highest score (0 without findings) is below this: a
+    confident pass. Leave unset for tiers whose silence proves nothing (keywords miss a lot)."""
+
+    @model_validator(mode="after")
+    def _band(self) -> Tier:
+        if (
+            self.stop_above is not None
+            and self.stop_below is not None
+            and self.stop_below > self.stop_above
+        ):
+            raise ValueError("stop_below must not exceed stop_above")
+        return self
+
+    def stops(self, top_score: float) -> bool:
+        """Whether the cascade ends after this tier, given the tier's highest score."""
+        if self.stop_above is not None and top_score >= self.stop_above:
+            return True
+        return self.stop_below is not None and top_score < self.stop_below
+
+
 class Policy(BaseModel):
     """Named, versioned decision rules."""
 
@@ -87,6 +117,9 @@ class Policy(BaseModel):
     """Per-risk overrides; the most specific rule that covers a code wins."""
     on_error: Action = Action.BLOCK
     """Outcome when a detector fails (fail-closed by default)."""
+    cascade: tuple[Tier, ...] = ()
+    """Tiers run in order, cheap first, each deciding whether the next must run; empty: every
+    detector of the guard runs on every text."""
 
     @model_validator(mode="after")
     def _known_codes(self) -> Policy:

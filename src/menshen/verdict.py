@@ -103,6 +103,8 @@ class Verdict(BaseModel):
     """Version and hash of the policy that decided the action."""
     lexicon_version: str
     """Version of the keyword library used."""
+    detectors_run: tuple[str, ...] = ()
+    """Detectors that ran, in order (with a cascade, later tiers may not have run)."""
     errors: tuple[str, ...] = ()
     """Detectors that failed (``name: message``); the action then follows the policy's
     ``on_error``."""

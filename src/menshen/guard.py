@@ -110,8 +110,9 @@ class Guard:
                         "detector failed", extra={"detector": detector.name, "error": str(exc)}
                     )
                     found, tier_failed = [], True
-                findings.extend(found)
-                tier_top = max([tier_top, *(f.score for f in found)])
+                if found:
+                    findings.extend(found)
+                    tier_top = max(tier_top, max(f.score for f in found))
                 if timings:
                     stage_us[detector.name] = (time.perf_counter() - started) * 1e6
             # A tier that failed is never a confident pass: the next tier still runs.

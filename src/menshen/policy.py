@@ -10,10 +10,9 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from menshen.errors import ConfigError
+from menshen.config_files import read_yaml, validate
 from menshen.verdict import Action, Audience, RiskFinding
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -166,15 +165,4 @@ class Policy(BaseModel):
 
 def load_policy(path: Path) -> Policy:
     """Read a policy YAML file; a bad file fails with the field and value named."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read policy: {exc}") from exc
-    try:
-        return Policy.model_validate(raw or {})
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(
-            f"{path}: field '{loc}': {first['msg']} (got {first.get('input')!r})"
-        ) from exc
+    return validate(Policy, read_yaml(path, "policy") or {}, str(path))

@@ -21,9 +21,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from menshen.config_files import read_yaml, validate
 from menshen.errors import ConfigError
 
 SAFE = "safe"
@@ -142,20 +142,9 @@ def parse_mapping(raw: object, source: str = "<mapping>") -> LabelMapping:
     """Validate a parsed mapping document; a bad one raises ``ConfigError`` naming the field."""
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a mapping file is a YAML mapping with a 'labels' key")
-    try:
-        return LabelMapping.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{source}: field '{loc}': {first['msg']}") from exc
-    except ConfigError as exc:  # an unknown risk code, from the taxonomy
-        raise ConfigError(f"{source}: {exc}") from exc
+    return validate(LabelMapping, raw, source)
 
 
 def load_mapping(path: Path) -> LabelMapping:
     """Read a mapping YAML file (see the module docstring)."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the label mapping: {exc}") from exc
-    return parse_mapping(raw, str(path))
+    return parse_mapping(read_yaml(path, "the label mapping"), str(path))

@@ -11,17 +11,14 @@ from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
+from menshen.config_files import parse_yaml, validate
 from menshen.errors import ConfigError, LexiconError
 from menshen.lexicon.model import ALL_VARIANTS, Entry, LexiconFile, Variant
 from menshen.taxonomy import validate_code
 
 logger = logging.getLogger(__name__)
-
-# libyaml's loader is ten times faster on large libraries; PyYAML wheels ship it.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 STARTER = "starter"
 """Name that selects the library shipped with Menshen."""
@@ -105,18 +102,10 @@ def _resolve(file: LexiconFile, index: int, source: str) -> list[Rule]:
 
 
 def _parse_yaml(path: Path, text: str) -> LexiconFile:
-    try:
-        raw = yaml.load(text, Loader=_YAML_LOADER)
-    except yaml.YAMLError as exc:
-        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    raw = parse_yaml(text, str(path), LexiconError)
     if not isinstance(raw, dict):
         raise LexiconError(f"{path}: expected a mapping at the top level")
-    try:
-        return LexiconFile.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise LexiconError(f"{path}: field '{loc}': {first['msg']}") from exc
+    return validate(LexiconFile, raw, str(path), LexiconError)
 
 
 def _split(cell: str | None) -> tuple[str, ...]:

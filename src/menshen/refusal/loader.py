@@ -8,9 +8,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-import yaml
-from pydantic import ValidationError
-
+from menshen.config_files import read_yaml, validate
 from menshen.errors import ConfigError
 from menshen.refusal.model import RuleFile, RuleKind
 
@@ -66,16 +64,7 @@ def _compile(source: str, regex: str | None, phrases: Sequence[str], what: str) 
 def read_rule_file(path: str | Path) -> RuleFile:
     """Read and validate one rule file; problems raise ConfigError naming the file and field."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read refusal rules: {exc}") from None
-    try:
-        return RuleFile.model_validate(raw)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "<top level>"
-        raise ConfigError(f"{path}: field {where}: {first['msg']}") from None
+    return validate(RuleFile, read_yaml(path, "refusal rules"), str(path))
 
 
 def load_rules(paths: Sequence[str | Path] | None = None) -> tuple[RuleFile, ...]:

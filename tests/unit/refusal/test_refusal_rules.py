@@ -264,7 +264,7 @@ def test_custom_rule_file(tmp_path: Path) -> None:
             "  - {id: a, kind: refuse, phrases: [y]}\n",
             "used twice",
         ),
-        ("[unclosed", "cannot read"),
+        ("[unclosed", "bad.yaml: not valid YAML"),
     ],
 )
 def test_bad_rule_files_raise_config_error(tmp_path: Path, body: str, message: str) -> None:

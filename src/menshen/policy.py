@@ -34,6 +34,12 @@ class Thresholds(BaseModel):
             raise ValueError(f"block ({self.block}) must not be below flag ({self.flag})")
         return self
 
+    def action(self, score: float) -> Action:
+        """The action these thresholds call for at ``score``."""
+        if score >= self.block:
+            return Action.BLOCK
+        return Action.FLAG if score >= self.flag else Action.ALLOW
+
 
 def covers(prefix: str, code: str) -> bool:
     """True when ``prefix`` names ``code`` or one of its ancestors (``A.1`` covers ``A.1.f/x``).
@@ -155,11 +161,11 @@ class Policy(BaseModel):
         audience = Audience(audience)
         action = Action.ALLOW
         for finding in findings:
-            limits = self.thresholds(finding.code, audience)
-            if finding.score >= limits.block:
-                return Action.BLOCK
-            if finding.score >= limits.flag:
-                action = Action.FLAG
+            verdict = self.thresholds(finding.code, audience).action(finding.score)
+            if verdict is Action.BLOCK:
+                return verdict
+            if verdict is Action.FLAG:
+                action = verdict
         return action
 
 

@@ -77,3 +77,11 @@ def test_minors_are_never_laxer_than_adults_by_default() -> None:
     for code in ["X.sexual_minors", "A.1.f/sexual", "A.1.h/gambling", "X.jailbreak"]:
         adult, minor = policy.thresholds(code, "adult"), policy.thresholds(code, "minor")
         assert minor.flag <= adult.flag and minor.block <= adult.block, code
+
+
+@pytest.mark.parametrize(
+    ("score", "action"),
+    [(0.29, Action.ALLOW), (0.3, Action.FLAG), (0.69, Action.FLAG), (0.7, Action.BLOCK)],
+)
+def test_thresholds_give_the_action_for_a_score(score: float, action: Action) -> None:
+    assert Thresholds(flag=0.3, block=0.7).action(score) is action

@@ -16,7 +16,6 @@ from menshen.cards.persona import card_persona
 from menshen.cards.reader import read_card
 from menshen.errors import InputError
 from menshen.guard import Guard
-from menshen.policy import Policy
 from menshen.verdict import Action, Audience, Role, Verdict
 
 _SEVERITY = {Action.ALLOW: 0, Action.FLAG: 1, Action.BLOCK: 2}
@@ -25,13 +24,6 @@ _SEVERITY = {Action.ALLOW: 0, Action.FLAG: 1, Action.BLOCK: 2}
 @cache
 def _default_guard() -> Guard:
     return Guard()
-
-
-def _risk_action(policy: Policy, code: str, score: float, audience: Audience) -> Action:
-    limits = policy.thresholds(code, audience)
-    if score >= limits.block:
-        return Action.BLOCK
-    return Action.FLAG if score >= limits.flag else Action.ALLOW
 
 
 def _persona_reason(evidence: list[PersonaEvidence]) -> str:
@@ -68,7 +60,7 @@ def audit_card(
                 raise InputError(f"{card.source}: {field.path}: {exc}") from exc
             verdicts[key] = verdict
         for risk in verdict.risks:
-            action = _risk_action(guard.policy, risk.code, risk.score, audience)
+            action = guard.policy.thresholds(risk.code, audience).action(risk.score)
             findings.append(
                 CardFinding(
                     path=field.path,

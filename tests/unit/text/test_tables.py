@@ -27,16 +27,9 @@ ASCII_ALNUM = set("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def gb2312_level(ch: str) -> int:
-    """0: not GB2312; 1/2: hanzi level 1/2; 9: other rows (symbols, kana, bopomofo)."""
-    try:
-        b = ch.encode("gb2312")
-    except UnicodeEncodeError:
-        return 0
-    if 0xB0 <= b[0] <= 0xD7:
-        return 1
-    if 0xD8 <= b[0] <= 0xF7:
-        return 2
-    return 9
+    """The generator's own classification (0: not GB2312; 1/2: hanzi level; 9: other rows)."""
+    level: int = load_generator().gb2312_level(ch)
+    return level
 
 
 def is_hanzi(ch: str) -> bool:

@@ -59,13 +59,9 @@ class CompiledLexicon:
     all_parts: tuple[int, ...]
     """Per rule: the bit mask of all its parts (0 for terms)."""
 
-    @property
-    def version(self) -> str:
-        """Library version and normalisation tables, e.g. ``2026-11-25T00:00:00Z+1a2b/tables-3c4d``.
-
-        Both decide what matches, so a verdict names both.
-        """
-        return f"{self.library.version}/{self.normalizer.version}"
+    version: str
+    """Library version and normalisation tables, e.g. ``2026-11-25T00:00:00Z+1a2b/tables-3c4d``:
+    both decide what matches, so a verdict names both (computed once, read on every check)."""
 
 
 def _latin(ch: str) -> bool:
@@ -133,6 +129,7 @@ def compile_library(library: Library, normalizer: TextNormalizer | None = None) 
     return CompiledLexicon(
         library=library,
         normalizer=nz,
+        version=f"{library.version}/{nz.version}",
         patterns=tuple(patterns),
         uses=tuple(uses),
         matcher=matcher,

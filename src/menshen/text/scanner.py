@@ -43,14 +43,25 @@ class MatcherProto(Protocol):
         ...
 
 
+class RangeSet:
+    """Membership over sorted, non-overlapping inclusive code point ranges."""
+
+    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+        self._starts = [lo for lo, _ in ranges]
+        self._ranges = ranges
+
+    def __contains__(self, cp: int) -> bool:
+        i = bisect_right(self._starts, cp) - 1
+        return i >= 0 and self._ranges[i][0] <= cp <= self._ranges[i][1]
+
+
 class PyNormalizer:
     """Pure-Python reference implementation of the C ``Normalizer``."""
 
     def __init__(
         self, delete_ranges: list[tuple[int, int]], mapping: dict[int, str], collapse: bool = True
     ) -> None:
-        self._starts = [lo for lo, _ in delete_ranges]
-        self._ranges = delete_ranges
+        self._deleted = RangeSet(delete_ranges)
         self._mapping = mapping
         self.collapse = collapse
 
@@ -60,8 +71,7 @@ class PyNormalizer:
         mapped = self._mapping.get(cp)
         if mapped is not None:  # a mapping overrides a deletion range, as in the C scanner
             return mapped
-        i = bisect_right(self._starts, cp) - 1
-        if i >= 0 and self._ranges[i][0] <= cp <= self._ranges[i][1]:
+        if cp in self._deleted:
             return _DELETE
         return ch
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from bisect import bisect_right
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from menshen.errors import ConfigError
+from menshen.text.scanner import RangeSet
 
 _DATA = "menshen.text.data"
 # Characters a user cannot see: deleting them never counts as the "symbols" disguise.
@@ -81,7 +81,7 @@ def load_tables() -> Tables:
     ranges, base = _base()
     t2s = _char_pairs("t2s.tsv")
     confusables = _char_pairs("confusables.tsv")
-    deleted = _DeletedSet(ranges)
+    deleted = RangeSet(ranges)
 
     def one(ch: str) -> str:
         cp = ord(ch)
@@ -107,18 +107,6 @@ def load_tables() -> Tables:
     digest = hashlib.sha256(repr((ranges, sorted(mapping.items()))).encode()).hexdigest()
     version = f"tables-{digest[:12]}"
     return Tables(tuple(ranges), mapping, base, t2s, confusables, version)
-
-
-class _DeletedSet:
-    """Membership test over sorted inclusive ranges."""
-
-    def __init__(self, ranges: list[tuple[int, int]]) -> None:
-        self._starts = [lo for lo, _ in ranges]
-        self._ranges = ranges
-
-    def __contains__(self, cp: int) -> bool:
-        i = bisect_right(self._starts, cp) - 1
-        return i >= 0 and self._ranges[i][0] <= cp <= self._ranges[i][1]
 
 
 def is_invisible(ch: str) -> bool:

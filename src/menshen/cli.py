@@ -21,6 +21,7 @@ from menshen.cli_common import (
     FormatOpt,
     InputFormatOpt,
     LexiconOpt,
+    ModelOpt,
     OutputOpt,
     PolicyOpt,
     build_guard,
@@ -64,6 +65,7 @@ def check(
     role: Annotated[Role, typer.Option(help="Who wrote the text.")] = Role.INPUT,
     audience: Annotated[Audience, typer.Option(help="Who will read it.")] = Audience.ADULT,
     lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
     policy: PolicyOpt = None,
     fail_on: Annotated[
         Action | None,
@@ -73,7 +75,7 @@ def check(
     """Check one text and show the risks, highlighted where they are in the text."""
     if text == "-":
         text = sys.stdin.read()
-    verdict = build_guard(lexicon, policy).check(text, role=role, audience=audience)
+    verdict = build_guard(lexicon, policy, model).check(text, role=role, audience=audience)
     _show(text, verdict, as_json)
     if fail_on is not None and _SEVERITY[verdict.action] >= _SEVERITY[fail_on]:
         raise typer.Exit(1)
@@ -122,6 +124,7 @@ def classify(
     role: Annotated[Role, typer.Option(help="Who wrote the texts.")] = Role.INPUT,
     audience: Annotated[Audience, typer.Option(help="Who reads them.")] = Audience.ADULT,
     lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
     policy: PolicyOpt = None,
 ) -> None:
     """Classify every record of a file, in input order, keeping all input fields."""
@@ -134,7 +137,7 @@ def classify(
     from menshen.classify.records import read_records
 
     in_fmt, out_fmt = record_formats(input, output, fmt, input_format)
-    guard = build_guard(lexicon, policy)
+    guard = build_guard(lexicon, policy, model)
     summary = ClassifySummary()
     with (
         Progress(
@@ -255,13 +258,14 @@ def lexicon_import(
 @app.command()
 def demo(
     lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
 ) -> None:
     """Classify the bundled sample chat log and summarise by risk and by character."""
     from menshen.classify import ClassifySummary, Fields, classify_records
     from menshen.classify.records import Format, read_records
 
     sample = Path(str(resources.files("menshen.data").joinpath("sample_chatlog.jsonl")))
-    guard = build_guard(lexicon, None)
+    guard = build_guard(lexicon, None, model)
     summary = ClassifySummary()
     per_char: defaultdict[str, Counter[str]] = defaultdict(Counter)
     records = read_records(sample, Format.JSONL)

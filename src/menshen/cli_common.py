@@ -28,6 +28,12 @@ LexiconOpt = Annotated[
     list[str] | None,
     typer.Option("--lexicon", "-l", help="Library file or folder (repeatable); default: starter."),
 ]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="Classifier model (.npz), or none for keywords only; default: shipped."
+    ),
+]
 PolicyOpt = Annotated[Path | None, typer.Option("--policy", help="Policy YAML file.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Output file.")]
 FormatOpt = Annotated[
@@ -46,11 +52,12 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
-def build_guard(lexicon: list[str] | None, policy: Path | None) -> Guard:
-    """The keyword guard for ``--lexicon`` and ``--policy``; bad files are usage errors."""
+def build_guard(lexicon: list[str] | None, policy: Path | None, model: str | None) -> Guard:
+    """The guard for ``--lexicon``, ``--policy`` and ``--model``; bad files are usage errors."""
     try:
         pol = load_policy(policy) if policy else Policy()
-        return Guard.from_lexicon(lexicon or [STARTER], pol)
+        chosen = None if model == "none" else (model or "shipped")
+        return Guard.default(pol, lexicon=lexicon or [STARTER], model=chosen)
     except MenshenError as exc:
         raise fail(str(exc)) from exc
 

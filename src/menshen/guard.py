@@ -60,6 +60,26 @@ class Guard:
         """A keyword-only guard over the given library files or folders."""
         return cls([KeywordDetector(load_library(paths))], policy)
 
+    @classmethod
+    def default(
+        cls,
+        policy: Policy | None = None,
+        *,
+        lexicon: Sequence[str | Path] = (STARTER,),
+        model: str | Path | None = "shipped",
+    ) -> Guard:
+        """Keywords plus the classifier: the out-of-the-box guard.
+
+        ``model`` is a model file, ``"shipped"`` (the packaged default model) or None (keywords
+        only).
+        """
+        detectors: list[Detector] = [KeywordDetector(load_library(lexicon))]
+        if model is not None:
+            from menshen.classifier import SHIPPED_MODEL, ClassifierDetector
+
+            detectors.append(ClassifierDetector(SHIPPED_MODEL if model == "shipped" else model))
+        return cls(detectors, policy)
+
     @property
     def keyword(self) -> KeywordDetector | None:
         """The keyword detector, when the guard has one."""
@@ -81,49 +101,67 @@ class Guard:
         timings: bool = False,
     ) -> Verdict:
         """Check one text and return the verdict."""
-        if not isinstance(text, str):
-            raise InputError(f"text must be str, got {type(text).__name__}")
-        if len(text) > MAX_TEXT_CHARS:
-            raise InputError(f"text has {len(text)} characters; the limit is {MAX_TEXT_CHARS}")
+        return self.check_batch(
+            [text], role=role, audience=audience, context=context, timings=timings
+        )[0]
+
+    def check_batch(
+        self,
+        texts: Sequence[str],
+        *,
+        role: Role | str = Role.INPUT,
+        audience: Audience | str = Audience.ADULT,
+        context: dict[str, Any] | None = None,
+        timings: bool = False,
+    ) -> list[Verdict]:
+        """Check many texts at once: the same verdicts as :meth:`check` on each, faster.
+
+        Detectors with a ``detect_batch`` method (the classifier) see the whole batch in one
+        call; with ``timings``, each text gets the batch's time divided by its size.
+        """
+        for text in texts:
+            if not isinstance(text, str):
+                raise InputError(f"text must be str, got {type(text).__name__}")
+            if len(text) > MAX_TEXT_CHARS:
+                raise InputError(f"text has {len(text)} characters; the limit is {MAX_TEXT_CHARS}")
         role = role if isinstance(role, Role) else Role(role)
         audience = audience if isinstance(audience, Audience) else Audience(audience)
         ctx = DetectContext(role=role, audience=audience, extra=context or {})
-        findings: list[RiskFinding] = []
-        stage_us: dict[str, float] = {}
-        errors: list[str] = []
-        on_error = self.policy.on_error
-        ran: list[str] = []
+        runs = [_Run(self.policy.on_error) for _ in texts]
+        active = list(range(len(texts)))
         for detectors, tier in self._tiers:
-            tier_top, tier_failed = 0.0, False
+            tops = dict.fromkeys(active, 0.0)
+            failed: set[int] = set()
             for detector in detectors:
                 started = time.perf_counter()
-                ran.append(detector.name)
-                try:
-                    found = detector.detect(text, ctx)
-                except DetectorError as exc:
-                    errors.append(f"{detector.name}: {exc}")
-                    # A detector may ask for a stricter outcome than the policy; fail-closed wins.
-                    own = getattr(detector, "on_error", None)
-                    if isinstance(own, Action) and _SEVERITY[own] > _SEVERITY[on_error]:
-                        on_error = own
-                    logger.error(
-                        "detector failed", extra={"detector": detector.name, "error": str(exc)}
-                    )
-                    found, tier_failed = [], True
-                if found:
-                    findings.extend(found)
-                    tier_top = max(tier_top, max(f.score for f in found))
-                if timings:
-                    stage_us[detector.name] = (time.perf_counter() - started) * 1e6
+                results = _detect_many(detector, [texts[i] for i in active], ctx)
+                share_us = (time.perf_counter() - started) * 1e6 / max(len(active), 1)
+                for i, result in zip(active, results, strict=True):
+                    run = runs[i]
+                    run.ran.append(detector.name)
+                    if timings:
+                        run.stage_us[detector.name] = share_us
+                    if isinstance(result, DetectorError):
+                        run.fail(detector, result)
+                        failed.add(i)
+                    elif result:
+                        run.findings.extend(result)
+                        tops[i] = max(tops[i], max(f.score for f in result))
             # A tier that failed is never a confident pass: the next tier still runs.
-            if tier is not None and not tier_failed and tier.stops(tier_top):
+            if tier is not None:
+                active = [i for i in active if i in failed or not tier.stops(tops[i])]
+            if not active:
                 break
+        return [self._verdict(run, role, audience, timings) for run in runs]
+
+    def _verdict(self, run: _Run, role: Role, audience: Audience, timings: bool) -> Verdict:
         started = time.perf_counter()
+        findings = run.findings
         action = self.policy.decide(findings, audience) if findings else Action.ALLOW
-        if errors and _SEVERITY[on_error] > _SEVERITY[action]:
-            action = on_error
+        if run.errors and _SEVERITY[run.on_error] > _SEVERITY[action]:
+            action = run.on_error
         if timings:
-            stage_us["policy"] = (time.perf_counter() - started) * 1e6
+            run.stage_us["policy"] = (time.perf_counter() - started) * 1e6
         findings.sort(key=lambda f: (-f.score, f.code))
         return Verdict(
             flagged=action is not Action.ALLOW,
@@ -133,12 +171,52 @@ class Guard:
             audience=audience,
             policy_version=self._policy_version,
             lexicon_version=self.lexicon_version,
-            detectors_run=tuple(ran),
-            errors=tuple(errors),
-            timings_us=stage_us if timings else None,
+            detectors_run=tuple(run.ran),
+            errors=tuple(run.errors),
+            timings_us=run.stage_us if timings else None,
         )
 
     def reload_if_changed(self) -> bool:
         """Reload the keyword library if its files changed on disk (see KeywordDetector)."""
         kw = self.keyword
         return kw.reload_if_changed() if kw else False
+
+
+class _Run:
+    """What the detectors found for one text so far."""
+
+    __slots__ = ("errors", "findings", "on_error", "ran", "stage_us")
+
+    def __init__(self, on_error: Action) -> None:
+        self.findings: list[RiskFinding] = []
+        self.errors: list[str] = []
+        self.ran: list[str] = []
+        self.stage_us: dict[str, float] = {}
+        self.on_error = on_error
+
+    def fail(self, detector: Detector, exc: DetectorError) -> None:
+        self.errors.append(f"{detector.name}: {exc}")
+        # A detector may ask for a stricter outcome than the policy; fail-closed wins.
+        own = getattr(detector, "on_error", None)
+        if isinstance(own, Action) and _SEVERITY[own] > _SEVERITY[self.on_error]:
+            self.on_error = own
+        logger.error("detector failed", extra={"detector": detector.name, "error": str(exc)})
+
+
+def _detect_many(
+    detector: Detector, texts: list[str], ctx: DetectContext
+) -> list[list[RiskFinding] | DetectorError]:
+    """Each text's findings, or the error that stopped the detector on it."""
+    batch = getattr(detector, "detect_batch", None)
+    if batch is not None and len(texts) > 1:
+        try:
+            return list(batch(texts))
+        except DetectorError as exc:
+            return [exc] * len(texts)
+    results: list[list[RiskFinding] | DetectorError] = []
+    for text in texts:
+        try:
+            results.append(detector.detect(text, ctx))
+        except DetectorError as exc:
+            results.append(exc)
+    return results

@@ -16,7 +16,7 @@ from menshen.cli import app
 FIXTURE_LEXICON = Path(__file__).parents[1] / "data" / "lexicon" / "fixture.yaml"
 
 runner = CliRunner()
-LEX = ["--lexicon", str(FIXTURE_LEXICON)]
+LEX = ["--lexicon", str(FIXTURE_LEXICON), "--model", "none"]
 
 
 def test_check_json() -> None:
@@ -129,7 +129,9 @@ def test_lexicon_import_plain_lists(tmp_path: Path) -> None:
         app, ["lexicon", "import", *files, "--map", str(mapping), "-o", str(out)]
     )
     assert result.exit_code == 0, result.output
-    check = runner.invoke(app, ["check", "来网赌吗", "--json", "--lexicon", str(out)])
+    check = runner.invoke(
+        app, ["check", "来网赌吗", "--json", "--lexicon", str(out), "--model", "none"]
+    )
     assert json.loads(check.output)["risks"][0]["code"] == "A.1.h/gambling"
 
 
@@ -207,3 +209,16 @@ def test_lexicon_import_skips_row_numbers_and_reads_utf16(tmp_path: Path) -> Non
     assert runner.invoke(app, args).exit_code == 0
     library = out.read_text(encoding="utf-8")
     assert "代开发票" in library and "办证" in library and "'12'" not in library
+
+
+def test_the_default_guard_runs_keywords_and_the_shipped_model() -> None:
+    result = runner.invoke(app, ["check", "今天天气不错", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["detectors_run"] == ["keyword", "classifier"]
+    keywords_only = runner.invoke(app, ["check", "今天天气不错", "--json", "--model", "none"])
+    assert json.loads(keywords_only.output)["detectors_run"] == ["keyword"]
+
+
+def test_a_missing_model_file_is_a_usage_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["check", "hi", "--model", str(tmp_path / "none.npz")])
+    assert result.exit_code == 2 and "no such model file" in result.output

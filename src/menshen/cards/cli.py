@@ -15,7 +15,7 @@ from rich.text import Text
 from menshen.cards.audit import audit_card
 from menshen.cards.model import CardFinding, CardReport
 from menshen.cards.reader import read_card
-from menshen.cli_common import LexiconOpt, PolicyOpt, build_guard, err, out
+from menshen.cli_common import LexiconOpt, ModelOpt, PolicyOpt, build_guard, err, out
 from menshen.errors import MenshenError
 from menshen.verdict import Action, Audience, Span
 
@@ -121,13 +121,14 @@ def audit(
         ),
     ] = Audience.ADULT,
     lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
     policy: PolicyOpt = None,
 ) -> None:
     """Audit character cards: every text that can reach the prompt, and the persona.
 
     Exit status 1 when a card must not be published, 2 when a file cannot be read.
     """
-    guard = build_guard(lexicon, policy)
+    guard = build_guard(lexicon, policy, model)
     reports: list[CardReport] = []
     failures: list[dict[str, str]] = []
     for path in files:

@@ -5,11 +5,17 @@ Inference needs only numpy; training (:mod:`menshen.classifier.train`) needs the
 ``classifier`` detector.
 """
 
+from pathlib import Path
+
 from menshen.classifier.detector import ClassifierDetector
 from menshen.classifier.features import FeatureBatch, Featurizer
 from menshen.classifier.model import ClassifierModel, ModelCard, SourceManifest
 
+SHIPPED_MODEL = Path(__file__).parent / "data" / "default.npz"
+"""The default model, trained by ``recipes/default.yaml`` (see docs/model-card.md)."""
+
 __all__ = [
+    "SHIPPED_MODEL",
     "ClassifierDetector",
     "ClassifierModel",
     "FeatureBatch",

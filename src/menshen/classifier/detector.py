@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import numpy as np
+
 from menshen.classifier.model import ClassifierModel
 from menshen.detect.base import DetectContext, registry
 from menshen.verdict import Evidence, RiskFinding, Span
-
-DEFAULT_FLOOR = 0.5
-"""Lowest probability reported as a finding, for codes without a floor of their own."""
 
 
 @registry.register("classifier")
@@ -27,9 +26,11 @@ class ClassifierDetector:
         self,
         model: ClassifierModel | Path | str,
         floors: Mapping[str, float] | None = None,
-        default_floor: float = DEFAULT_FLOOR,
+        default_floor: float | None = None,
     ) -> None:
         self.model = model if isinstance(model, ClassifierModel) else ClassifierModel.load(model)
+        if default_floor is None:
+            default_floor = self.model.card.floor
         floors = dict(floors or {})
         for code, floor in [*floors.items(), ("default", default_floor)]:
             if not 0.0 <= floor <= 1.0:
@@ -49,24 +50,25 @@ class ClassifierDetector:
         probs = self.model.probabilities(texts)
         codes = self.model.codes
         model_id = self.model.model_id
-        out: list[list[RiskFinding]] = []
-        for text, row in zip(texts, probs, strict=True):
-            findings = []
+        floors = np.array([self._floors[c] for c in codes])
+        out: list[list[RiskFinding]] = [[] for _ in texts]
+        rows, cols = np.nonzero(probs >= floors)
+        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+            text = texts[row]
+            if not text:
+                continue
             span = Span(start=0, end=len(text), text=text)
-            for code, p in zip(codes, row, strict=True):
-                score = round(float(p), 6)
-                if score < self._floors[code] or not text:
-                    continue
-                evidence = Evidence(rule=model_id, term=code, variant="classifier", span=span)
-                findings.append(
-                    RiskFinding(
-                        code=code,
-                        score=score,
-                        detector=self.name,
-                        spans=(span,),
-                        evidence=(evidence,),
-                    )
+            code = codes[col]
+            evidence = Evidence(rule=model_id, term=code, variant="classifier", span=span)
+            out[row].append(
+                RiskFinding(
+                    code=code,
+                    score=round(float(probs[row, col]), 6),
+                    detector=self.name,
+                    spans=(span,),
+                    evidence=(evidence,),
                 )
+            )
+        for findings in out:
             findings.sort(key=lambda f: -f.score)
-            out.append(findings)
         return out

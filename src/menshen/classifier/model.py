@@ -75,6 +75,12 @@ class ModelCard(BaseModel):
     """Texts are normalised with the default normaliser before hashing."""
     sublinear_tf: bool
     """Feature values are ``log(1 + count)`` before L2 normalisation."""
+    word_ngram_max: int = 0
+    """Longest hashed word n-gram over Latin-script words (0: none)."""
+    min_norm: float = Field(default=0.0, ge=0.0)
+    """Feature rows are divided by ``max(L2 norm, min_norm)``."""
+    floor: float = Field(default=0.5, ge=0.0, le=1.0)
+    """Lowest probability the detector reports unless told otherwise (chosen with the recipe)."""
     recipe_hash: str
     """SHA-256 of the recipe's canonical JSON."""
     seed: int
@@ -90,9 +96,7 @@ class ModelCard(BaseModel):
 
     def featurizer(self) -> Featurizer:
         """The featuriser the weights were trained with."""
-        return Featurizer(
-            self.ngram_min, self.ngram_max, self.buckets, self.normalize, self.sublinear_tf
-        )
+        return Featurizer.of(self)
 
 
 class ClassifierModel:
@@ -124,13 +128,18 @@ class ClassifierModel:
 
     def decision(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Logits, ``[len(texts), classes]``."""
+        from scipy.sparse import csr_matrix  # type: ignore[import-untyped,unused-ignore]
+
         batch = self.featurizer.transform(texts)
-        logits = np.tile(self._bias, (batch.n_rows, 1))
-        if batch.values.size:
-            contrib = self._weights[batch.cols].astype(np.float64) * batch.values[:, None]
-            present, starts = np.unique(batch.rows, return_index=True)
-            logits[present] += np.add.reduceat(contrib, starts, axis=0)
-        return logits
+        # Rows come sorted, so the CSR row pointer is a running count (cheaper than from COO).
+        indptr = np.zeros(batch.n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(batch.rows, minlength=batch.n_rows), out=indptr[1:])
+        features = csr_matrix(
+            (batch.values.astype(np.float32), batch.cols, indptr),
+            shape=(batch.n_rows, self.card.buckets),
+        )
+        product = np.asarray(features @ self._weights, dtype=np.float64)
+        return product + self._bias
 
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
         """Probabilities, ``[len(texts), classes]``."""

@@ -21,8 +21,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from menshen.classifier.features import Featurizer
 from menshen.classifier.model import ClassifierModel, ModelCard, SourceManifest
@@ -49,8 +57,12 @@ class Source(BaseModel):
     """Field (column) holding the text."""
     label_field: str = "label"
     """Field (column) holding the label."""
-    labels: dict[str, str]
-    """Label value → risk code or ``safe``; records with other labels are skipped."""
+    labels: dict[str, str] | None = None
+    """Label value → risk code or ``safe``; records with other labels are skipped. Left out,
+    the label field holds the risk code (or ``safe``) itself, and any other value is an error."""
+    label: str | None = None
+    """One target (risk code or ``safe``) for every record: for files of a single class. Excludes
+    ``labels``."""
     licence: str
     """The data set's licence (must allow training; see the docs)."""
     upstream: str
@@ -67,12 +79,27 @@ class Source(BaseModel):
             return {label_key(k) or str(k): v for k, v in value.items()}
         return value
 
-    @field_validator("labels")
+    @field_validator("label")
     @classmethod
-    def _known_targets(cls, value: dict[str, str]) -> dict[str, str]:
+    def _known_label(cls, value: str | None) -> str | None:
         from menshen.taxonomy import validate_code
 
-        for label, target in value.items():
+        if value is not None and value != SAFE:
+            validate_code(value, where="label")
+        return value
+
+    @model_validator(mode="after")
+    def _one_way_to_label(self) -> Source:
+        if self.label is not None and self.labels is not None:
+            raise ValueError(f"source {self.name!r}: give either label or labels, not both")
+        return self
+
+    @field_validator("labels")
+    @classmethod
+    def _known_targets(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        from menshen.taxonomy import validate_code
+
+        for label, target in (value or {}).items():
             if target != SAFE:
                 validate_code(target, where=f"labels[{label!r}]")
         return value
@@ -99,6 +126,12 @@ class Recipe(BaseModel):
     """Normalise texts (fold disguises) before hashing."""
     sublinear_tf: bool = True
     """Use ``log(1 + count)`` feature values."""
+    word_ngram_max: int = Field(default=0, ge=0, le=4)
+    """Longest hashed word n-gram over Latin-script words (0: none)."""
+    min_norm: float = Field(default=0.0, ge=0.0)
+    """Feature rows are divided by ``max(L2 norm, min_norm)``; damps very short texts."""
+    floor: float = Field(default=0.5, ge=0.0, le=1.0)
+    """Lowest probability the detector reports by default; kept in the model card."""
     c: float = Field(default=4.0, gt=0.0)
     """Inverse regularisation strength of each logistic regression."""
     class_weight: Literal["balanced", "none"] = "balanced"
@@ -112,9 +145,7 @@ class Recipe(BaseModel):
 
     def featurizer(self) -> Featurizer:
         """The featuriser of this recipe."""
-        return Featurizer(
-            self.ngram_min, self.ngram_max, self.buckets, self.normalize, self.sublinear_tf
-        )
+        return Featurizer.of(self)
 
     def digest(self) -> str:
         """SHA-256 of the recipe's canonical JSON (the output path left out)."""
@@ -146,7 +177,7 @@ class TrainResult:
     model: ClassifierModel
     """The model."""
     path: Path | None
-    """The file written, if any."""
+    """The file written, if any; a ``.sha256`` file beside it holds its checksum."""
 
 
 def _files(source: Source, base: Path) -> list[Path]:
@@ -163,14 +194,32 @@ def _read(source: Source, files: list[Path], limit: int | None, seed: int) -> li
             if record.error is not None:
                 continue
             text = record.fields.get(source.text_field)
+            if not isinstance(text, str) or not text.strip():
+                continue
+            if source.label is not None:
+                pairs.append((text, source.label))
+                continue
             key = label_key(record.fields.get(source.label_field))
-            if isinstance(text, str) and text.strip() and key in source.labels:
+            if key is None:
+                continue
+            if source.labels is None:
+                pairs.append((text, _code_label(key, file, record.number)))
+            elif key in source.labels:
                 pairs.append((text, source.labels[key]))
     if limit is not None and len(pairs) > limit:
         rng = np.random.default_rng([seed, zlib.crc32(source.name.encode("utf-8"))])
         keep = np.sort(rng.choice(len(pairs), size=limit, replace=False))
         pairs = [pairs[int(i)] for i in keep]
     return pairs
+
+
+def _code_label(value: str, file: Path, number: int) -> str:
+    """A label that must itself be ``safe`` or a risk code."""
+    from menshen.taxonomy import validate_code
+
+    if value != SAFE:
+        validate_code(value, where=f"{file}: record {number}")
+    return value
 
 
 def _digest(files: list[Path]) -> str:
@@ -219,7 +268,10 @@ def collect(
     return texts, [targets[t] for t in texts], manifests
 
 
-def _fit(recipe: Recipe, texts: list[str], labels: list[set[str]], codes: list[str]) -> Any:
+def fit_weights(
+    recipe: Recipe, texts: list[str], labels: list[set[str]], codes: list[str]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """One logistic regression per code: weights ``[buckets, codes]`` and bias ``[codes]``."""
     try:
         from scipy.sparse import csr_matrix  # type: ignore[import-untyped,unused-ignore]
         from sklearn.linear_model import (  # type: ignore[import-untyped,unused-ignore]
@@ -257,7 +309,7 @@ def train(recipe: Recipe, base: Path | None = None, output: Path | None = None) 
             f"recipe {recipe.name!r}: every code needs positive and negative examples "
             f"(codes {codes}, all-positive {negatives_missing})"
         )
-    weights, bias = _fit(recipe, texts, labels, codes)
+    weights, bias = fit_weights(recipe, texts, labels, codes)
     import sklearn  # type: ignore[import-untyped,unused-ignore]
 
     card: dict[str, Any] = {
@@ -269,6 +321,9 @@ def train(recipe: Recipe, base: Path | None = None, output: Path | None = None) 
         "buckets": recipe.buckets,
         "normalize": recipe.normalize,
         "sublinear_tf": recipe.sublinear_tf,
+        "word_ngram_max": recipe.word_ngram_max,
+        "min_norm": recipe.min_norm,
+        "floor": recipe.floor,
         "recipe_hash": recipe.digest(),
         "seed": recipe.seed,
         "trainer": f"scikit-learn {sklearn.__version__} LogisticRegression(liblinear), one-vs-rest",
@@ -282,8 +337,13 @@ def train(recipe: Recipe, base: Path | None = None, output: Path | None = None) 
     h.update(np.asarray(bias, dtype=np.float64).tobytes())
     card["model_id"] = f"{recipe.name}@{h.hexdigest()[:12]}"
     model = ClassifierModel(ModelCard.model_validate(card), w16, bias)
-    path = model.save(output) if output is not None else None
+    path = None
+    if output is not None:
+        path = model.save(output)
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        # sha256sum's format, so ``sha256sum -c`` checks it from the model's folder.
+        path.with_suffix(".sha256").write_text(f"{digest}  {path.name}\n", encoding="utf-8")
     return TrainResult(model, path)
 
 
-__all__ = ["Recipe", "Source", "TrainResult", "collect", "load_recipe", "train"]
+__all__ = ["Recipe", "Source", "TrainResult", "collect", "fit_weights", "load_recipe", "train"]

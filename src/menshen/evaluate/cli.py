@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from menshen.cli_common import LexiconOpt, PolicyOpt, build_guard, err, fail, out
+from menshen.cli_common import LexiconOpt, ModelOpt, PolicyOpt, build_guard, err, fail, out
 from menshen.errors import MenshenError
 from menshen.evaluate.mapping import LabelMapping, codes_mapping, load_mapping, positive_mapping
 from menshen.evaluate.metrics import BinaryMetrics
@@ -131,6 +131,7 @@ def evaluate_command(
         Path | None, typer.Option(help="Write the precision-recall curve here (PNG).")
     ] = None,
     lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
     policy: PolicyOpt = None,
     role: Annotated[Role, typer.Option(help="Who wrote the texts.")] = Role.INPUT,
     audience: Annotated[Audience, typer.Option(help="Who reads them.")] = Audience.ADULT,
@@ -164,7 +165,7 @@ def evaluate_command(
         )
     except MenshenError as exc:
         raise fail(str(exc)) from exc
-    guard = build_guard(lexicon, policy)
+    guard = build_guard(lexicon, policy, model)
     with Progress(
         TextColumn("evaluating"),
         TimeElapsedColumn(),

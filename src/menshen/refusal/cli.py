@@ -14,6 +14,7 @@ from menshen.cli_common import (
     FormatOpt,
     InputFormatOpt,
     LexiconOpt,
+    ModelOpt,
     OutputOpt,
     PolicyOpt,
     build_guard,
@@ -34,6 +35,7 @@ def judge_command(
     fmt: FormatOpt = None,
     input_format: InputFormatOpt = None,
     lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
     policy: PolicyOpt = None,
 ) -> None:
     """Judge model answers: full or partial refusal or compliance, and whether each is unsafe."""
@@ -41,7 +43,7 @@ def judge_command(
     from menshen.judge import JudgeFields, JudgeSummary, judge_records
 
     in_fmt, out_fmt = record_formats(input, output, fmt, input_format)
-    guard = build_guard(lexicon, policy)
+    guard = build_guard(lexicon, policy, model)
     fields = JudgeFields(response=response_field, prompt=prompt_field or None)
     summary = JudgeSummary()
     with open_writer(output, out_fmt) as writer:

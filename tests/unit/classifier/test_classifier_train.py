@@ -118,3 +118,61 @@ def test_train_command_writes_the_model(tmp_path: Path) -> None:
     assert "tiny@" in result.output and (tmp_path / "model.npz").exists()
     bad = CliRunner().invoke(app, ["--recipe", str(tmp_path / "missing.yaml")])
     assert bad.exit_code == 2
+
+
+def _coded_recipe(folder: Path, rows: list[dict[str, str]], source_extra: str = "") -> Path:
+    data = folder / "coded.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), "utf-8")
+    path = folder / "coded.yaml"
+    path.write_text(
+        f"""
+name: coded
+buckets: 65536
+seed: 3
+sources:
+  - name: coded
+    path: {data}
+    licence: CC0-1.0
+    upstream: written by the test
+{source_extra}""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_source_without_labels_reads_codes_from_the_label_field(tmp_path: Path) -> None:
+    rows = [{"text": f"{a}{h}", "label": GAMBLING} for a in ADS for h in HOOKS]
+    rows += [{"text": f"{c}{t}", "label": "safe"} for c in CHAT for t in TAILS]
+    card = train(load_recipe(_coded_recipe(tmp_path, rows))).model.card
+    assert card.positives == {GAMBLING: 25} and card.examples == 50
+
+
+def test_an_unknown_code_in_the_label_field_names_the_record(tmp_path: Path) -> None:
+    rows = [{"text": "a", "label": "safe"}, {"text": "b", "label": "A.9.z/nope"}]
+    with pytest.raises(ConfigError, match="record 2"):
+        train(load_recipe(_coded_recipe(tmp_path, rows)))
+
+
+def test_a_single_label_source_labels_every_record(tmp_path: Path) -> None:
+    rows = [{"text": f"{a}{h}"} for a in ADS for h in HOOKS]
+    recipe = _coded_recipe(tmp_path, rows, f"    label: {GAMBLING}\n")
+    text = recipe.read_text("utf-8")
+    safe = tmp_path / "safe.jsonl"
+    safe.write_text("".join(json.dumps({"text": c + t}) + "\n" for c in CHAT for t in TAILS))
+    text += f"  - {{name: chat, path: {safe}, label: safe, licence: CC0-1.0, upstream: test}}\n"
+    recipe.write_text(text, "utf-8")
+    card = train(load_recipe(recipe)).model.card
+    assert card.positives == {GAMBLING: 25} and card.examples == 50
+
+
+def test_label_and_labels_together_are_refused(tmp_path: Path) -> None:
+    recipe = _coded_recipe(tmp_path, [], f"    label: {GAMBLING}\n    labels: {{x: safe}}\n")
+    with pytest.raises(ConfigError, match="either label or labels"):
+        load_recipe(recipe)
+
+
+def test_word_ngrams_are_part_of_the_model(tmp_path: Path) -> None:
+    recipe = load_recipe(_recipe(tmp_path, word_ngram_max=2))
+    model = train(recipe, output=tmp_path / "w.npz").model
+    assert model.card.word_ngram_max == 2
+    assert ClassifierModel.load(tmp_path / "w.npz").featurizer.word_ngram_max == 2

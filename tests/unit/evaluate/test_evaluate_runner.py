@@ -222,7 +222,9 @@ def test_command_prints_tables_and_writes_json(
 ) -> None:
     out = tmp_path / "results.json"
     args = [str(data), "--label-field", "label", "--mapping", str(mapping_file)]
-    result = CliRunner().invoke(_app(), [*args, "-l", str(FIXTURE), "--out", str(out)])
+    result = CliRunner().invoke(
+        _app(), [*args, "-l", str(FIXTURE), "--model", "none", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     for text in ("any risk vs none", "80.0 [", "A.1.h/gambling", "macro, 2 risks", "0.567"):
         assert text in result.output

@@ -9,6 +9,7 @@ import numpy as np
 
 from menshen.classifier.model import ClassifierModel
 from menshen.detect.base import DetectContext, registry
+from menshen.policy import covers
 from menshen.verdict import Evidence, RiskFinding, Span
 
 
@@ -28,14 +29,19 @@ class ClassifierDetector:
         floors: Mapping[str, float] | None = None,
         default_floor: float | None = None,
     ) -> None:
+        """``floors`` maps codes (a code covers its sub-codes) to reporting floors; without
+        ``default_floor``, the model card's ``floor`` and ``code_floors`` apply under them."""
         self.model = model if isinstance(model, ClassifierModel) else ClassifierModel.load(model)
+        card = self.model.card
+        # The card's floors are the recipe's operating point; a caller's default replaces it.
         if default_floor is None:
-            default_floor = self.model.card.floor
-        floors = dict(floors or {})
-        for code, floor in [*floors.items(), ("default", default_floor)]:
+            default_floor, chosen = card.floor, {**card.code_floors, **(floors or {})}
+        else:
+            chosen = dict(floors or {})
+        for code, floor in [*chosen.items(), ("default", default_floor)]:
             if not 0.0 <= floor <= 1.0:
                 raise ValueError(f"floor of {code} must be in [0, 1], got {floor}")
-        self._floors = {c: floors.get(c, default_floor) for c in self.model.codes}
+        self._floors = {c: _floor_of(c, chosen, default_floor) for c in self.model.codes}
 
     @property
     def floors(self) -> dict[str, float]:
@@ -72,3 +78,9 @@ class ClassifierDetector:
         for findings in out:
             findings.sort(key=lambda f: -f.score)
         return out
+
+
+def _floor_of(code: str, floors: Mapping[str, float], default: float) -> float:
+    """The floor of the longest key in ``floors`` that names ``code`` or an ancestor."""
+    keys = [k for k in floors if covers(k, code)]
+    return floors[max(keys, key=len)] if keys else default

@@ -81,6 +81,8 @@ class ModelCard(BaseModel):
     """Feature rows are divided by ``max(L2 norm, min_norm)``."""
     floor: float = Field(default=0.5, ge=0.0, le=1.0)
     """Lowest probability the detector reports unless told otherwise (chosen with the recipe)."""
+    code_floors: dict[str, float] = Field(default_factory=dict)
+    """Floors for some codes (a code covers its sub-codes), over ``floor``."""
     recipe_hash: str
     """SHA-256 of the recipe's canonical JSON."""
     seed: int

@@ -132,6 +132,19 @@ class Recipe(BaseModel):
     """Feature rows are divided by ``max(L2 norm, min_norm)``; damps very short texts."""
     floor: float = Field(default=0.5, ge=0.0, le=1.0)
     """Lowest probability the detector reports by default; kept in the model card."""
+    code_floors: dict[str, float] = Field(default_factory=dict)
+    """Floors for some codes (a code covers its sub-codes), over ``floor``; kept in the card."""
+
+    @field_validator("code_floors")
+    @classmethod
+    def _floor_codes(cls, value: dict[str, float]) -> dict[str, float]:
+        from menshen.taxonomy import validate_code
+
+        for code, floor in value.items():
+            validate_code(code, where="code_floors")
+            if not 0.0 <= floor <= 1.0:
+                raise ValueError(f"code_floors[{code!r}] must be in [0, 1], got {floor}")
+        return value
     c: float = Field(default=4.0, gt=0.0)
     """Inverse regularisation strength of each logistic regression."""
     class_weight: Literal["balanced", "none"] = "balanced"
@@ -324,6 +337,7 @@ def train(recipe: Recipe, base: Path | None = None, output: Path | None = None) 
         "word_ngram_max": recipe.word_ngram_max,
         "min_norm": recipe.min_norm,
         "floor": recipe.floor,
+        "code_floors": dict(sorted(recipe.code_floors.items())),
         "recipe_hash": recipe.digest(),
         "seed": recipe.seed,
         "trainer": f"scikit-learn {sklearn.__version__} LogisticRegression(liblinear), one-vs-rest",

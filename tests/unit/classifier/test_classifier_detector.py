@@ -19,7 +19,7 @@ BUCKETS = 2**12
 CODES = ("A.1.h/gambling", "A.4.g/harassment")
 
 
-def _model() -> ClassifierModel:
+def _model(**card_fields: object) -> ClassifierModel:
     """Weights that fire on the n-grams of 赌博 (gambling) and 傻 (harassment)."""
     card = ModelCard(
         model_id="hand@000000000000",
@@ -36,6 +36,7 @@ def _model() -> ClassifierModel:
         examples=0,
         positives={},
         sources=(),
+        **card_fields,  # type: ignore[arg-type]
     )
     f = Featurizer(1, 2, BUCKETS)
     weights = np.zeros((BUCKETS, 2))
@@ -72,6 +73,16 @@ def test_floors_per_code() -> None:
     assert high.detect("一起去赌博吧", DetectContext()) == []
     with pytest.raises(ValueError, match="floor"):
         ClassifierDetector(_model(), default_floor=1.5)
+
+
+def test_the_card_floors_are_the_default_operating_point() -> None:
+    model = _model(floor=0.9, code_floors={"A.4.g": 0.2})
+    assert ClassifierDetector(model).floors == {"A.1.h/gambling": 0.9, "A.4.g/harassment": 0.2}
+    # an explicit code floor wins over the card's; the longest covering key decides
+    mixed = ClassifierDetector(model, floors={"A.4.g/harassment": 0.6, "A.1": 0.3})
+    assert mixed.floors == {"A.1.h/gambling": 0.3, "A.4.g/harassment": 0.6}
+    # a caller's default replaces the card's operating point altogether
+    assert set(ClassifierDetector(model, default_floor=0.0).floors.values()) == {0.0}
 
 
 def test_batch_equals_single() -> None:

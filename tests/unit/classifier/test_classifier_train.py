@@ -176,3 +176,11 @@ def test_word_ngrams_are_part_of_the_model(tmp_path: Path) -> None:
     model = train(recipe, output=tmp_path / "w.npz").model
     assert model.card.word_ngram_max == 2
     assert ClassifierModel.load(tmp_path / "w.npz").featurizer.word_ngram_max == 2
+
+
+def test_code_floors_go_into_the_card_and_are_validated(tmp_path: Path) -> None:
+    recipe = load_recipe(_recipe(tmp_path, floor=0.8, code_floors="{A.1.h: 0.6}"))
+    card = train(recipe).model.card
+    assert card.floor == 0.8 and card.code_floors == {"A.1.h": 0.6}
+    with pytest.raises(ConfigError, match="code_floors"):
+        load_recipe(_recipe(tmp_path, code_floors="{A.9.z: 0.6}"))

@@ -134,6 +134,16 @@ class Recipe(BaseModel):
     """Lowest probability the detector reports by default; kept in the model card."""
     code_floors: dict[str, float] = Field(default_factory=dict)
     """Floors for some codes (a code covers its sub-codes), over ``floor``; kept in the card."""
+    c: float = Field(default=4.0, gt=0.0)
+    """Inverse regularisation strength of each logistic regression."""
+    class_weight: Literal["balanced", "none"] = "balanced"
+    """``balanced``: weigh each code's positives and negatives inversely to their frequency."""
+    seed: int = 0
+    """Seed of sampling and of the solver."""
+    max_examples_per_source: int | None = Field(default=None, ge=1)
+    """Default limit of examples per source."""
+    output: str = "benchmarks/out/classifier.npz"
+    """Where ``menshen train`` writes the model."""
 
     @field_validator("code_floors")
     @classmethod
@@ -145,16 +155,6 @@ class Recipe(BaseModel):
             if not 0.0 <= floor <= 1.0:
                 raise ValueError(f"code_floors[{code!r}] must be in [0, 1], got {floor}")
         return value
-    c: float = Field(default=4.0, gt=0.0)
-    """Inverse regularisation strength of each logistic regression."""
-    class_weight: Literal["balanced", "none"] = "balanced"
-    """``balanced``: weigh each code's positives and negatives inversely to their frequency."""
-    seed: int = 0
-    """Seed of sampling and of the solver."""
-    max_examples_per_source: int | None = Field(default=None, ge=1)
-    """Default limit of examples per source."""
-    output: str = "benchmarks/out/classifier.npz"
-    """Where ``menshen train`` writes the model."""
 
     def featurizer(self) -> Featurizer:
         """The featuriser of this recipe."""

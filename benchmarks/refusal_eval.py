@@ -4,7 +4,13 @@
     python benchmarks/refusal_eval.py --out benchmarks/out/refusal.json
     python benchmarks/refusal_eval.py --xstest path/to/xstest_v2_completions_gpt4.csv
 
-Sets (read in place from ``--data-dir``, default ``../shared/data``; nothing is copied):
+Sets:
+
+- ``benchmarks/data/refusal_responses.jsonl``: answers written and labelled by the project
+  (``full_refusal`` / ``partial_refusal`` / ``compliance``, zh and en), written without looking at
+  the detector's rules; the 3-class set the issue's "labelled responses you can write" asks for.
+
+Public sets (read in place from ``--data-dir``, default ``../shared/data``; nothing is copied):
 
 - XSTest completions (``final_label`` 1_full_compliance / 2_full_refusal / 3_partial_refusal):
   the 3-class gold standard. Only the prompts are in the development split; pass completion files
@@ -69,6 +75,28 @@ def _print_matrix(title: str, matrix: dict[str, Counter[str]]) -> None:
     )
 
 
+def _three_class(
+    title: str, pairs: list[tuple[str, RefusalLabel]], gold_of: dict[str, RefusalLabel]
+) -> dict[str, object]:
+    """3-class and refused-vs-not accuracy of ``(gold label, predicted)`` pairs, printed."""
+    exact = sum(gold_of[g] is p for g, p in pairs)
+    binary = sum(
+        (gold_of[g] is not RefusalLabel.COMPLIANCE) == (p is not RefusalLabel.COMPLIANCE)
+        for g, p in pairs
+    )
+    matrix = _confusion(pairs, list(gold_of))
+    print(f"\n## {title}, n = {len(pairs)}")
+    print(f"3-class accuracy: {common.Rate(exact, len(pairs)).fmt()}")
+    print(f"binary refused-vs-not accuracy: {common.Rate(binary, len(pairs)).fmt()}")
+    _print_matrix("confusion (rows gold, columns predicted)", matrix)
+    return {
+        "n": len(pairs),
+        "accuracy_3class": common.Rate(exact, len(pairs)).as_dict(),
+        "accuracy_binary": common.Rate(binary, len(pairs)).as_dict(),
+        "confusion": {g: dict(c) for g, c in matrix.items()},
+    }
+
+
 def xstest(detector: RefusalDetector, files: list[Path]) -> dict[str, object]:
     pairs: list[tuple[str, RefusalLabel]] = []
     for path in files:
@@ -78,23 +106,29 @@ def xstest(detector: RefusalDetector, files: list[Path]) -> dict[str, object]:
                 continue
             text = row.get("completion") or row.get("response") or ""
             pairs.append((gold, detector.judge(text, row.get("prompt")).label))
-    exact = sum(XSTEST_GOLD[g] is p for g, p in pairs)
-    binary = sum(
-        (XSTEST_GOLD[g] is not RefusalLabel.COMPLIANCE) == (p is not RefusalLabel.COMPLIANCE)
-        for g, p in pairs
-    )
-    matrix = _confusion(pairs, list(XSTEST_GOLD))
-    print(f"\n## XSTest completions ({', '.join(p.name for p in files)}), n = {len(pairs)}")
-    print(f"3-class accuracy: {common.Rate(exact, len(pairs)).fmt()}")
-    print(f"binary refused-vs-not accuracy: {common.Rate(binary, len(pairs)).fmt()}")
-    _print_matrix("confusion (rows gold, columns predicted)", matrix)
-    return {
-        "files": [str(p) for p in files],
-        "n": len(pairs),
-        "accuracy_3class": common.Rate(exact, len(pairs)).as_dict(),
-        "accuracy_binary": common.Rate(binary, len(pairs)).as_dict(),
-        "confusion": {g: dict(c) for g, c in matrix.items()},
-    }
+    title = f"XSTest completions ({', '.join(p.name for p in files)})"
+    return {"files": [str(p) for p in files], **_three_class(title, pairs, XSTEST_GOLD)}
+
+
+PROJECT_SET = Path(__file__).resolve().parent / "data" / "refusal_responses.jsonl"
+PROJECT_GOLD = {
+    "compliance": RefusalLabel.COMPLIANCE,
+    "full_refusal": RefusalLabel.FULL,
+    "partial_refusal": RefusalLabel.PARTIAL,
+}
+
+
+def project_set(detector: RefusalDetector, path: Path) -> dict[str, object]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    results: dict[str, object] = {}
+    for lang in ("all", "zh", "en"):
+        pairs = [
+            (r["label"], detector.judge(r["response"], r["prompt"]).label)
+            for r in rows
+            if lang in ("all", r["lang"])
+        ]
+        results[lang] = _three_class(f"{path.name}, {lang}", pairs, PROJECT_GOLD)
+    return results
 
 
 def gptfuzz(detector: RefusalDetector, path: Path) -> dict[str, object]:
@@ -175,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results: dict[str, object] = {"machine": common.machine_info(), "command": " ".join(sys.argv)}
     print(f"# Refusal detector accuracy ({results['machine']['commit']})")  # type: ignore[index]
+    if PROJECT_SET.exists():
+        results["project"] = project_set(detector, PROJECT_SET)
     xs = list(args.xstest) or sorted((data / "XSTest").glob("**/*completions*.csv"))
     if xs:
         results["xstest"] = xstest(detector, xs)

@@ -30,12 +30,15 @@ class ClassifierDetector:
         default_floor: float | None = None,
     ) -> None:
         """``floors`` maps codes (a code covers its sub-codes) to reporting floors; without
-        ``default_floor``, the model card's ``floor`` and ``code_floors`` apply under them."""
+        ``default_floor``, the model card's ``floor``, ``code_floors`` and ``pooled_floor`` apply
+        under them (with it, only per-code floors do)."""
         self.model = model if isinstance(model, ClassifierModel) else ClassifierModel.load(model)
         card = self.model.card
         # The card's floors are the recipe's operating point; a caller's default replaces it.
+        self._pooled_floor: float | None = None
         if default_floor is None:
             default_floor, chosen = card.floor, {**card.code_floors, **(floors or {})}
+            self._pooled_floor = card.pooled_floor
         else:
             chosen = dict(floors or {})
         for code, floor in [*chosen.items(), ("default", default_floor)]:
@@ -53,31 +56,35 @@ class ClassifierDetector:
 
     def detect_batch(self, texts: Sequence[str]) -> list[list[RiskFinding]]:
         """Findings for many texts at once (faster per text than :meth:`detect`)."""
-        probs = self.model.probabilities(texts)
+        everything = self.model.all_probabilities(texts)
         codes = self.model.codes
-        model_id = self.model.model_id
+        probs = everything[:, : len(codes)]
         floors = np.array([self._floors[c] for c in codes])
+        hits = probs >= floors
         out: list[list[RiskFinding]] = [[] for _ in texts]
-        rows, cols = np.nonzero(probs >= floors)
-        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-            text = texts[row]
-            if not text:
-                continue
-            span = Span(start=0, end=len(text), text=text)
-            code = codes[col]
-            evidence = Evidence(rule=model_id, term=code, variant="classifier", span=span)
-            out[row].append(
-                RiskFinding(
-                    code=code,
-                    score=round(float(probs[row, col]), 6),
-                    detector=self.name,
-                    spans=(span,),
-                    evidence=(evidence,),
-                )
-            )
+        for row, col in zip(*(a.tolist() for a in np.nonzero(hits)), strict=True):
+            out[row].append(self._finding(texts[row], codes[col], probs[row, col], "classifier"))
+        if self._pooled_floor is not None:
+            # Pooled over all codes, "is it harmful at all" has far more training data than any
+            # one code; a text it is sure of is reported under its most probable code.
+            pooled = everything[:, len(codes)]
+            for row in np.flatnonzero((pooled >= self._pooled_floor) & ~hits.any(axis=1)).tolist():
+                code = codes[int(probs[row].argmax())]
+                out[row].append(self._finding(texts[row], code, pooled[row], "classifier-pooled"))
         for findings in out:
             findings.sort(key=lambda f: -f.score)
-        return out
+        return [[] if not text else found for text, found in zip(texts, out, strict=True)]
+
+    def _finding(self, text: str, code: str, probability: float, variant: str) -> RiskFinding:
+        span = Span(start=0, end=len(text), text=text)
+        evidence = Evidence(rule=self.model.model_id, term=code, variant=variant, span=span)
+        return RiskFinding(
+            code=code,
+            score=round(float(probability), 6),
+            detector=self.name,
+            spans=(span,),
+            evidence=(evidence,),
+        )
 
 
 def _floor_of(code: str, floors: Mapping[str, float], default: float) -> float:

@@ -83,6 +83,9 @@ class ModelCard(BaseModel):
     """Lowest probability the detector reports unless told otherwise (chosen with the recipe)."""
     code_floors: dict[str, float] = Field(default_factory=dict)
     """Floors for some codes (a code covers its sub-codes), over ``floor``."""
+    pooled_floor: float | None = Field(default=None, ge=0.0, le=1.0)
+    """When set, the weights' last column is a pooled "any risk" head, and a text whose pooled
+    probability reaches this floor is reported under its most probable code."""
     recipe_hash: str
     """SHA-256 of the recipe's canonical JSON."""
     seed: int
@@ -107,10 +110,12 @@ class ClassifierModel:
     def __init__(self, card: ModelCard, weights: npt.ArrayLike, bias: npt.ArrayLike) -> None:
         w = np.asarray(weights).astype(np.float16)  # what is saved is what is used
         b = np.asarray(bias, dtype=np.float64)
-        if w.shape != (card.buckets, len(card.codes)) or b.shape != (len(card.codes),):
+        columns = len(card.codes) + (card.pooled_floor is not None)
+        if w.shape != (card.buckets, columns) or b.shape != (columns,):
             raise ConfigError(
                 f"model {card.model_id}: weights {w.shape} and bias {b.shape} do not fit "
-                f"{card.buckets} buckets × {len(card.codes)} codes"
+                f"{card.buckets} buckets × {columns} columns ({len(card.codes)} codes"
+                f"{' + pooled' if card.pooled_floor is not None else ''})"
             )
         self.card = card
         self.featurizer = card.featurizer()
@@ -129,7 +134,7 @@ class ClassifierModel:
         return self.card.model_id
 
     def decision(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        """Logits, ``[len(texts), classes]``."""
+        """Logits, ``[len(texts), columns]`` (the codes, then the pooled head if any)."""
         from scipy.sparse import csr_matrix  # type: ignore[import-untyped,unused-ignore]
 
         batch = self.featurizer.transform(texts)
@@ -143,10 +148,14 @@ class ClassifierModel:
         product = np.asarray(features @ self._weights, dtype=np.float64)
         return product + self._bias
 
-    def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
-        """Probabilities, ``[len(texts), classes]``."""
+    def all_probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Probabilities of every column: the codes, then the pooled head when there is one."""
         logits = np.clip(self.decision(texts), -_CLIP, _CLIP)
         return 1.0 / (1.0 + np.exp(-logits))
+
+    def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float64]:
+        """Probabilities of the codes, ``[len(texts), codes]``."""
+        return self.all_probabilities(texts)[:, : len(self.codes)]
 
     def predict_proba(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """For each text, the probability of each risk code."""

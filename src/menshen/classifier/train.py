@@ -134,6 +134,9 @@ class Recipe(BaseModel):
     """Lowest probability the detector reports by default; kept in the model card."""
     code_floors: dict[str, float] = Field(default_factory=dict)
     """Floors for some codes (a code covers its sub-codes), over ``floor``; kept in the card."""
+    pooled_floor: float | None = Field(default=None, ge=0.0, le=1.0)
+    """Also train a pooled "any risk" head; a text whose pooled probability reaches this floor is
+    reported under its most probable code even when no code reaches its own floor."""
     c: float = Field(default=4.0, gt=0.0)
     """Inverse regularisation strength of each logistic regression."""
     class_weight: Literal["balanced", "none"] = "balanced"
@@ -282,9 +285,16 @@ def collect(
 
 
 def fit_weights(
-    recipe: Recipe, texts: list[str], labels: list[set[str]], codes: list[str]
+    recipe: Recipe,
+    texts: list[str],
+    labels: list[set[str]],
+    codes: list[str],
+    pooled: bool = False,
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """One logistic regression per code: weights ``[buckets, codes]`` and bias ``[codes]``."""
+    """One logistic regression per code: weights ``[buckets, codes]`` and bias ``[codes]``.
+
+    With ``pooled``, one more column (the last) is fitted on "any code" against safe.
+    """
     try:
         from scipy.sparse import csr_matrix  # type: ignore[import-untyped,unused-ignore]
         from sklearn.linear_model import (  # type: ignore[import-untyped,unused-ignore]
@@ -294,10 +304,16 @@ def fit_weights(
         raise PrerequisiteError("training a classifier", "train") from exc
     batch = recipe.featurizer().transform(texts)
     x = csr_matrix((batch.values, (batch.rows, batch.cols)), shape=(len(texts), recipe.buckets))
-    weights = np.zeros((recipe.buckets, len(codes)), dtype=np.float64)
-    bias = np.zeros(len(codes), dtype=np.float64)
-    for j, code in enumerate(codes):
-        y = np.fromiter((code in ls for ls in labels), dtype=np.int8, count=len(labels))
+    columns = len(codes) + pooled
+    weights = np.zeros((recipe.buckets, columns), dtype=np.float64)
+    bias = np.zeros(columns, dtype=np.float64)
+    targets: list[set[str] | None] = [{code} for code in codes] + ([None] if pooled else [])
+    for j, wanted in enumerate(targets):
+        y = np.fromiter(
+            (bool(ls) if wanted is None else bool(wanted & ls) for ls in labels),
+            dtype=np.int8,
+            count=len(labels),
+        )
         lr = LogisticRegression(
             C=recipe.c,
             class_weight=None if recipe.class_weight == "none" else "balanced",
@@ -322,7 +338,7 @@ def train(recipe: Recipe, base: Path | None = None, output: Path | None = None) 
             f"recipe {recipe.name!r}: every code needs positive and negative examples "
             f"(codes {codes}, all-positive {negatives_missing})"
         )
-    weights, bias = fit_weights(recipe, texts, labels, codes)
+    weights, bias = fit_weights(recipe, texts, labels, codes, recipe.pooled_floor is not None)
     import sklearn  # type: ignore[import-untyped,unused-ignore]
 
     card: dict[str, Any] = {
@@ -338,6 +354,7 @@ def train(recipe: Recipe, base: Path | None = None, output: Path | None = None) 
         "min_norm": recipe.min_norm,
         "floor": recipe.floor,
         "code_floors": dict(sorted(recipe.code_floors.items())),
+        "pooled_floor": recipe.pooled_floor,
         "recipe_hash": recipe.digest(),
         "seed": recipe.seed,
         "trainer": f"scikit-learn {sklearn.__version__} LogisticRegression(liblinear), one-vs-rest",

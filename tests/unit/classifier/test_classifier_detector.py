@@ -85,6 +85,40 @@ def test_the_card_floors_are_the_default_operating_point() -> None:
     assert set(ClassifierDetector(model, default_floor=0.0).floors.values()) == {0.0}
 
 
+def _pooled_model(pooled_bias: float) -> ClassifierModel:
+    """The hand model plus a pooled head that fires on 坏 only (no code reaches 0.5 there)."""
+    base = _model()
+    card = base.card.model_copy(update={"pooled_floor": 0.6})
+    f = Featurizer(1, 2, BUCKETS)
+    weights = np.zeros((BUCKETS, 3))
+    weights[:, :2] = base._weights16
+    weights[f.hashes("坏"), 2] = 12.0
+    weights[f.hashes("坏"), 1] = 2.0  # harassment is the most probable code of 坏
+    return ClassifierModel(card, weights, np.array([-3.0, -3.0, pooled_bias]))
+
+
+def test_the_pooled_head_reports_the_most_probable_code() -> None:
+    detector = ClassifierDetector(_pooled_model(-3.0))
+    (finding,) = detector.detect("坏", DetectContext())
+    assert finding.code == "A.4.g/harassment" and finding.score > 0.6
+    assert finding.evidence[0].variant == "classifier-pooled"
+    # a code that reaches its own floor is reported as itself, without a pooled duplicate
+    (gambling,) = detector.detect("赌博", DetectContext())
+    assert gambling.evidence[0].variant == "classifier"
+    assert detector.detect("你好", DetectContext()) == []
+    # an explicit default floor replaces the card's operating point, pooled floor included
+    assert (
+        ClassifierDetector(_pooled_model(-3.0), default_floor=0.9).detect("坏", DetectContext())
+        == []
+    )
+
+
+def test_a_pooled_model_needs_its_extra_column() -> None:
+    card = _model().card.model_copy(update={"pooled_floor": 0.6})
+    with pytest.raises(ConfigError, match="pooled"):
+        ClassifierModel(card, np.zeros((BUCKETS, 2)), np.zeros(2))
+
+
 def test_batch_equals_single() -> None:
     detector = ClassifierDetector(_model())
     texts = ["赌博", "你这个傻子", "你好", "傻子去赌博"]

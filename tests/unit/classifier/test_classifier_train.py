@@ -184,3 +184,13 @@ def test_code_floors_go_into_the_card_and_are_validated(tmp_path: Path) -> None:
     assert card.floor == 0.8 and card.code_floors == {"A.1.h": 0.6}
     with pytest.raises(ConfigError, match="code_floors"):
         load_recipe(_recipe(tmp_path, code_floors="{A.9.z: 0.6}"))
+
+
+def test_a_pooled_head_is_trained_as_the_last_column(tmp_path: Path) -> None:
+    model = train(load_recipe(_recipe(tmp_path, pooled_floor=0.7))).model
+    assert model.card.pooled_floor == 0.7
+    texts = ["百家乐首充送彩金", "今天天气真好"]
+    everything = model.all_probabilities(texts)
+    assert everything.shape == (2, 2)  # one code, then the pooled head
+    assert everything[0, 1] > 0.5 > everything[1, 1]
+    assert model.probabilities(texts).shape == (2, 1)

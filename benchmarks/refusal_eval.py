@@ -6,9 +6,11 @@
 
 Sets:
 
-- ``benchmarks/data/refusal_responses.jsonl``: answers written and labelled by the project
-  (``full_refusal`` / ``partial_refusal`` / ``compliance``, zh and en), written without looking at
-  the detector's rules; the 3-class set the issue's "labelled responses you can write" asks for.
+- ``benchmarks/data/refusal_responses.jsonl`` (dev) and ``refusal_responses_heldout.jsonl``
+  (held-out): answers written and labelled by the project (``full_refusal`` /
+  ``partial_refusal`` / ``compliance``, zh and en) by two writers who did not see the rules or
+  each other's set. The rules were extended while looking at the dev set's misses; the held-out
+  set was never looked at.
 
 Public sets (read in place from ``--data-dir``, default ``../shared/data``; nothing is copied):
 
@@ -110,7 +112,10 @@ def xstest(detector: RefusalDetector, files: list[Path]) -> dict[str, object]:
     return {"files": [str(p) for p in files], **_three_class(title, pairs, XSTEST_GOLD)}
 
 
-PROJECT_SET = Path(__file__).resolve().parent / "data" / "refusal_responses.jsonl"
+PROJECT_SETS = {
+    "project-dev": Path(__file__).resolve().parent / "data" / "refusal_responses.jsonl",
+    "project-heldout": Path(__file__).resolve().parent / "data" / "refusal_responses_heldout.jsonl",
+}
 PROJECT_GOLD = {
     "compliance": RefusalLabel.COMPLIANCE,
     "full_refusal": RefusalLabel.FULL,
@@ -209,8 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     results: dict[str, object] = {"machine": common.machine_info(), "command": " ".join(sys.argv)}
     print(f"# Refusal detector accuracy ({results['machine']['commit']})")  # type: ignore[index]
-    if PROJECT_SET.exists():
-        results["project"] = project_set(detector, PROJECT_SET)
+    for name, path in PROJECT_SETS.items():
+        if path.exists():
+            results[name] = project_set(detector, path)
     xs = list(args.xstest) or sorted((data / "XSTest").glob("**/*completions*.csv"))
     if xs:
         results["xstest"] = xstest(detector, xs)

@@ -1,6 +1,7 @@
 """A CPU-only text classifier over the risk codes: hashed character n-grams and logistic regression.
 
-Inference needs only numpy; training (:mod:`menshen.classifier.train`) needs the ``train`` extra.
+Inference needs numpy and scipy (core dependencies); training (:mod:`menshen.classifier.train`)
+needs the ``train`` extra.
 ``import menshen`` does not import this package (nor numpy); import it to register the
 ``classifier`` detector.
 """

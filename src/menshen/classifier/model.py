@@ -2,12 +2,13 @@
 
 The file holds three arrays and nothing executable (it loads with ``allow_pickle=False``):
 
-- ``weights``: float16, ``[buckets, classes]``, one logistic-regression column per risk code;
-- ``bias``: float64, ``[classes]``;
+- ``weights``: float16, ``[buckets, columns]``, one logistic-regression column per risk code,
+  then the pooled "any risk" head when the card has a ``pooled_floor``;
+- ``bias``: float64, ``[columns]``;
 - ``card``: the :class:`ModelCard` as a JSON string.
 
-Inference needs only numpy. The zip entries carry a fixed timestamp, so training the same recipe
-on the same data writes the same bytes.
+Inference needs numpy and scipy (core dependencies). The zip entries carry a fixed timestamp, so
+training the same recipe on the same data writes the same bytes.
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ class ModelCard(BaseModel):
 
 
 class ClassifierModel:
-    """One-vs-rest logistic regression over hashed character n-grams; numpy only."""
+    """One-vs-rest logistic regression over hashed n-grams (numpy and scipy)."""
 
     def __init__(self, card: ModelCard, weights: npt.ArrayLike, bias: npt.ArrayLike) -> None:
         w = np.asarray(weights).astype(np.float16)  # what is saved is what is used

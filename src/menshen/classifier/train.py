@@ -1,9 +1,10 @@
 """Train a classifier from a recipe: :func:`load_recipe`, then :func:`train`.
 
-Training needs scikit-learn (the ``train`` extra); the model it writes needs only numpy. A recipe
-names its data sources (file or glob, format, text and label fields, label → risk code, licence
-and upstream commit), the featuriser and the regularisation. The same recipe on the same files
-with the same seed gives the same model, byte for byte.
+Training needs scikit-learn (the ``train`` extra); the model it writes needs numpy and scipy.
+A recipe names its data sources (file or glob, format, text and label fields, label → risk code,
+licence and upstream commit), the featuriser, the regularisation and the operating point
+(floors). The same recipe on the same files with the same seed gives the same model, byte for
+byte.
 
 Relative source paths are read from ``base`` (default: the working directory).
 """

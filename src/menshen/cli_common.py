@@ -16,7 +16,7 @@ from rich.markup import escape
 from menshen.errors import MenshenError
 from menshen.guard import Guard
 from menshen.lexicon.loader import STARTER
-from menshen.policy import Policy, load_policy
+from menshen.policy import load_policy
 
 if TYPE_CHECKING:
     from menshen.classify.records import Format
@@ -55,7 +55,7 @@ def fail(message: str) -> typer.Exit:
 def build_guard(lexicon: list[str] | None, policy: Path | None, model: str | None) -> Guard:
     """The guard for ``--lexicon``, ``--policy`` and ``--model``; bad files are usage errors."""
     try:
-        pol = load_policy(policy) if policy else Policy()
+        pol = load_policy(policy) if policy else None
         chosen = None if model == "none" else (model or "shipped")
         return Guard.default(pol, lexicon=lexicon or [STARTER], model=chosen)
     except MenshenError as exc:

@@ -11,12 +11,12 @@ from typing import Any
 
 from menshen.classify.records import Record, RunSummary, text_field
 from menshen.errors import InputError
-from menshen.guard import Guard
+from menshen.guard import MAX_TEXT_CHARS, Guard
 from menshen.taxonomy import rollup
 from menshen.verdict import Audience, Role
 
 CHUNK = 256
-"""Records per task sent to a worker process."""
+"""Records checked together (one ``check_batch`` per role), and per task sent to a worker."""
 AHEAD = 4
 """Chunks in flight per worker: enough to keep workers busy, few enough to bound memory."""
 
@@ -82,31 +82,75 @@ def _role_of(record: Record, fields: Fields, default: Role) -> Role | str:
     return role
 
 
-def classify_one(
-    guard: Guard, record: Record, fields: Fields, role: Role, audience: Audience = Audience.ADULT
-) -> dict[str, Any]:
-    """The output record for one input record: its fields plus ``verdict`` or ``error``."""
+def _prepare(
+    record: Record, fields: Fields, role: Role
+) -> tuple[dict[str, Any], str, Role] | dict[str, Any]:
+    """The output record and what to check, or the finished output record when it is an error."""
     out = dict(record.fields)
     if record.error is not None:
         out["error"] = record.error
         return out
-    text_field_name = fields.text
     role_or_error = _role_of(record, fields, role)
     if not isinstance(role_or_error, Role):
         out["error"] = role_or_error
         return out
-    role = role_or_error
     try:
-        text = text_field(record, text_field_name)
+        text = text_field(record, fields.text)
     except InputError as exc:
         out["error"] = str(exc)
         return out
+    if len(text) > MAX_TEXT_CHARS:
+        out["error"] = (
+            f"record {record.number}: text has {len(text)} characters; "
+            f"the limit is {MAX_TEXT_CHARS}"
+        )
+        return out
+    return out, text, role_or_error
+
+
+def classify_chunk(
+    guard: Guard,
+    records: list[Record],
+    fields: Fields,
+    role: Role,
+    audience: Audience = Audience.ADULT,
+) -> list[dict[str, Any]]:
+    """The output records for ``records``: their fields plus ``verdict`` or ``error``.
+
+    The texts of one role go to :meth:`Guard.check_batch` together, so batch detectors (the
+    classifier) score the chunk at once. Should a batch fail, its records are checked one by one
+    so that only the bad record carries the error.
+    """
+    outputs: list[dict[str, Any]] = []
+    pending: dict[Role, list[tuple[dict[str, Any], str, int]]] = {}
+    for record in records:
+        prepared = _prepare(record, fields, role)
+        if isinstance(prepared, dict):
+            outputs.append(prepared)
+            continue
+        out, text, text_role = prepared
+        outputs.append(out)
+        pending.setdefault(text_role, []).append((out, text, record.number))
+    for text_role, items in pending.items():
+        try:
+            texts = [text for _, text, _ in items]
+            verdicts = guard.check_batch(texts, role=text_role, audience=audience)
+        except Exception:  # isolate the record that broke the batch
+            for out, text, number in items:
+                _check_one(guard, out, text, number, text_role, audience)
+            continue
+        for (out, _, _), verdict in zip(items, verdicts, strict=True):
+            out["verdict"] = verdict.model_dump(mode="json")
+    return outputs
+
+
+def _check_one(
+    guard: Guard, out: dict[str, Any], text: str, number: int, role: Role, audience: Audience
+) -> None:
     try:
-        verdict = guard.check(text, role=role, audience=audience)
-        out["verdict"] = verdict.model_dump(mode="json")
+        out["verdict"] = guard.check(text, role=role, audience=audience).model_dump(mode="json")
     except Exception as exc:  # the record is kept with its error; the run goes on
-        out["error"] = f"record {record.number}: {type(exc).__name__}: {exc}"
-    return out
+        out["error"] = f"record {number}: {type(exc).__name__}: {exc}"
 
 
 def _init_worker(guard: Guard) -> None:
@@ -117,7 +161,7 @@ def _init_worker(guard: Guard) -> None:
 def _work(args: tuple[list[Record], Fields, Role, Audience]) -> list[dict[str, Any]]:
     records, fields, role, audience = args
     assert _worker_guard is not None
-    return [classify_one(_worker_guard, r, fields, role, audience) for r in records]
+    return classify_chunk(_worker_guard, records, fields, role, audience)
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
@@ -146,8 +190,8 @@ def classify_records(
     ``AHEAD`` chunks per worker are in flight, so memory stays bounded for inputs of any size.
     """
     if workers <= 1:
-        for record in records:
-            yield classify_one(guard, record, fields, role, audience)
+        for batch in _chunks(records, CHUNK):
+            yield from classify_chunk(guard, batch, fields, role, audience)
         return
     ctx = mp.get_context("fork")
     with ctx.Pool(workers, initializer=_init_worker, initargs=(guard,)) as pool:

@@ -46,6 +46,53 @@ _ON_ERROR: Final = dict(
 _MAX_TOKENS: Final[dict[Backend, int]] = {"qwen3guard": 128, "llama_guard": 64, "json": 256}
 
 
+def check_backend(backend: str) -> None:
+    """ConfigError unless *backend* names a known reply format."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown LLM guard backend {backend!r}; known: {BACKENDS}")
+
+
+def on_error_action(value: str | None) -> Action | None:
+    """The action an ``on_error`` value names (``review`` is flag); None: the policy's."""
+    if value is not None and value not in _ON_ERROR:
+        raise ConfigError(f"on_error must be block, review (flag) or allow, got {value!r}")
+    return None if value is None else _ON_ERROR[value]
+
+
+def guard_findings(
+    text: str, output: GuardOutput, backend: Backend, model: str, detector: str
+) -> list[RiskFinding]:
+    """A guard model's parsed reply as findings: one per risk code, naming the labels behind it.
+
+    Shared by the endpoint detector and the local one, so that both report alike.
+    """
+    if not (output.unsafe or output.controversial):
+        return []
+    if output.unsafe:
+        score = UNSAFE_SCORE if output.confidence is None else output.confidence
+    else:
+        score = CONTROVERSIAL_SCORE
+    terms: dict[str, dict[str, None]] = {}
+    for label in output.categories:
+        for code in label_codes(backend, label) or (FALLBACK_CODE,):
+            terms.setdefault(code, {})[label] = None
+    if not terms:
+        terms[FALLBACK_CODE] = {"unsafe" if output.unsafe else "controversial": None}
+    span = Span(start=0, end=len(text), text=text)
+    return [
+        RiskFinding(
+            code=code,
+            score=score,
+            detector=detector,
+            spans=(span,),
+            evidence=tuple(
+                Evidence(rule=model, term=term, variant="llm", span=span) for term in labels
+            ),
+        )
+        for code, labels in terms.items()
+    ]
+
+
 def _require_httpx() -> None:
     try:
         import httpx  # noqa: F401
@@ -130,10 +177,8 @@ class LLMGuardDetector:
         on_error: str | None = None,
         backoff_s: float = 0.2,
     ) -> None:
-        if backend not in BACKENDS:
-            raise ConfigError(f"unknown LLM guard backend {backend!r}; known: {BACKENDS}")
-        if on_error is not None and on_error not in _ON_ERROR:
-            raise ConfigError(f"on_error must be block, review (flag) or allow, got {on_error!r}")
+        check_backend(backend)
+        action = on_error_action(on_error)
         if timeout_s <= 0 or retries < 0 or backoff_s < 0:
             raise ConfigError("timeout_s must be > 0, retries and backoff_s >= 0")
         if not base_url.startswith(("http://", "https://")) or not model:
@@ -147,7 +192,7 @@ class LLMGuardDetector:
         self.timeout_s = timeout_s
         self.retries = retries
         self.backoff_s = backoff_s
-        self.on_error: Action | None = None if on_error is None else _ON_ERROR[on_error]
+        self.on_error: Action | None = action
         """Outcome asked for on failure (``review`` is :attr:`Action.FLAG`); None defers to the
         policy."""
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -181,32 +226,7 @@ class LLMGuardDetector:
 
     def to_findings(self, text: str, output: GuardOutput) -> list[RiskFinding]:
         """One finding per risk code, each naming the labels that led to it."""
-        if not (output.unsafe or output.controversial):
-            return []
-        if output.unsafe:
-            score = UNSAFE_SCORE if output.confidence is None else output.confidence
-        else:
-            score = CONTROVERSIAL_SCORE
-        terms: dict[str, dict[str, None]] = {}
-        for label in output.categories:
-            for code in label_codes(self.backend, label) or (FALLBACK_CODE,):
-                terms.setdefault(code, {})[label] = None
-        if not terms:
-            terms[FALLBACK_CODE] = {"unsafe" if output.unsafe else "controversial": None}
-        span = Span(start=0, end=len(text), text=text)
-        return [
-            RiskFinding(
-                code=code,
-                score=score,
-                detector=self.name,
-                spans=(span,),
-                evidence=tuple(
-                    Evidence(rule=self.model, term=term, variant="llm", span=span)
-                    for term in labels
-                ),
-            )
-            for code, labels in terms.items()
-        ]
+        return guard_findings(text, output, self.backend, self.model, self.name)
 
     def close(self) -> None:
         """Close the pooled connections of the sync client (a later call opens new ones)."""

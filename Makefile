@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml setup.py | cksum | cut -d' ' -f1)
 
-.PHONY: help demo test check lint typecheck unit bench clean
+.PHONY: help install demo test check lint typecheck unit bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -15,6 +15,8 @@ $(STAMP):
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
+
+install: $(STAMP)  ## create .venv and install Menshen with the dev extras
 
 demo: $(STAMP)  ## classify the bundled sample chat log with the embedded defaults
 	$(BIN)/menshen demo

@@ -154,6 +154,12 @@ def cold_dev(data_dir: Path) -> list[tuple[str, bool]]:
         ]
 
 
+def xstest_safe(data_dir: Path) -> list[str]:
+    """XSTest's prompts labelled safe (the over-refusal traps)."""
+    with (data_dir / "XSTest/xstest_prompts.csv").open(encoding="utf-8", newline="") as fh:
+        return [r["prompt"] for r in csv.DictReader(fh) if r["label"].strip() == "safe"]
+
+
 def swsr(data_dir: Path) -> list[tuple[str, bool]]:
     """SWSR comments: ``(text, sexist)``."""
     with (data_dir / SWSR_COMMENTS).open(encoding="utf-8-sig", newline="") as fh:

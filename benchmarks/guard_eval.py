@@ -21,7 +21,6 @@ XSTest safe prompts (share flagged). A text is *flagged* when its verdict's acti
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 import time
@@ -46,11 +45,6 @@ def configurations() -> dict[str, Callable[[], Guard]]:
         "keywords+classifier": lambda: Guard.default(Policy()),
         "default": lambda: Guard.default(),
     }
-
-
-def xstest_safe(data_dir: Path) -> list[str]:
-    with (data_dir / "XSTest/xstest_prompts.csv").open(encoding="utf-8", newline="") as fh:
-        return [r["prompt"] for r in csv.DictReader(fh) if r["label"].strip() == "safe"]
 
 
 def flags(guard: Guard, texts: list[str]) -> list[bool]:
@@ -78,7 +72,7 @@ def measure(guard: Guard, data_dir: Path) -> dict[str, Any]:
     result["cold_dev"] = common.binary_metrics(
         flags(guard, [t for t, _ in cold]), [g for _, g in cold]
     )
-    xs = xstest_safe(data_dir)
+    xs = common.xstest_safe(data_dir)
     result["xstest_safe_flagged"] = common.Rate(sum(flags(guard, xs)), len(xs)).as_dict()
 
     for text in texts[:200]:  # warm-up

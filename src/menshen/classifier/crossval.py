@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from menshen.classifier.model import linear_logits, sigmoid
 from menshen.classifier.train import Recipe, collect, fit_weights
 from menshen.errors import ConfigError
 from menshen.evaluate.mapping import SAFE
@@ -107,10 +108,7 @@ def cross_validate(
         train_labels = [labels[i] for i in train_idx]
         codes = sorted({c for codes in train_labels for c in codes})
         weights, bias = fit_weights(recipe, [texts[i] for i in train_idx], train_labels, codes)
-        batch = featurizer.transform([texts[i] for i in test_idx])
-        logits = np.tile(bias, (batch.n_rows, 1))
-        np.add.at(logits, batch.rows, weights[batch.cols] * batch.values[:, None])
-        probs = 1.0 / (1.0 + np.exp(-np.clip(logits, -40.0, 40.0)))
+        probs = sigmoid(linear_logits(featurizer, weights, bias, [texts[i] for i in test_idx]))
         best = probs.argmax(axis=1)
         for row, i in enumerate(test_idx):
             if probs[row, best[row]] >= threshold:

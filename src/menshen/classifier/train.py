@@ -34,7 +34,13 @@ from pydantic import (
 )
 
 from menshen.classifier.features import Featurizer
-from menshen.classifier.model import ClassifierModel, ModelCard, SourceManifest
+from menshen.classifier.model import (
+    ClassifierModel,
+    ModelCard,
+    Probability,
+    SourceManifest,
+    quantize,
+)
 from menshen.classify.records import detect_format, read_records
 from menshen.errors import ConfigError, PrerequisiteError
 from menshen.evaluate.mapping import SAFE, label_key
@@ -133,7 +139,7 @@ class Recipe(BaseModel):
     """Feature rows are divided by ``max(L2 norm, min_norm)``; damps very short texts."""
     floor: float = Field(default=0.5, ge=0.0, le=1.0)
     """Lowest probability the detector reports by default; kept in the model card."""
-    code_floors: dict[str, float] = Field(default_factory=dict)
+    code_floors: dict[str, Probability] = Field(default_factory=dict)
     """Floors for some codes (a code covers its sub-codes), over ``floor``; kept in the card."""
     pooled_floor: float | None = Field(default=None, ge=0.0, le=1.0)
     """Also train a pooled "any risk" head; a text whose pooled probability reaches this floor is
@@ -154,10 +160,8 @@ class Recipe(BaseModel):
     def _floor_codes(cls, value: dict[str, float]) -> dict[str, float]:
         from menshen.taxonomy import validate_code
 
-        for code, floor in value.items():
+        for code in value:
             validate_code(code, where="code_floors")
-            if not 0.0 <= floor <= 1.0:
-                raise ValueError(f"code_floors[{code!r}] must be in [0, 1], got {floor}")
         return value
 
     def featurizer(self) -> Featurizer:
@@ -363,12 +367,12 @@ def train(recipe: Recipe, base: Path | None = None, output: Path | None = None) 
         "positives": dict(sorted(positives.items())),
         "sources": manifests,
     }
-    w16 = np.asarray(weights).astype(np.float16)
+    values, scales = quantize(weights)
     h = hashlib.sha256(ModelCard.model_validate(card).model_dump_json().encode("utf-8"))
-    h.update(w16.tobytes())
-    h.update(np.asarray(bias, dtype=np.float64).tobytes())
+    for array in (values, scales, np.asarray(bias, dtype=np.float64)):
+        h.update(array.tobytes())
     card["model_id"] = f"{recipe.name}@{h.hexdigest()[:12]}"
-    model = ClassifierModel(ModelCard.model_validate(card), w16, bias)
+    model = ClassifierModel(ModelCard.model_validate(card), values, bias, scales)
     path = None
     if output is not None:
         path = model.save(output)

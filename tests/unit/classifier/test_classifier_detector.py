@@ -12,6 +12,7 @@ import pytest
 
 from menshen import Guard
 from menshen.classifier import ClassifierDetector, ClassifierModel, Featurizer, ModelCard
+from menshen.classifier.model import quantize
 from menshen.detect import DetectContext, registry
 from menshen.errors import ConfigError
 
@@ -91,7 +92,7 @@ def _pooled_model(pooled_bias: float) -> ClassifierModel:
     card = base.card.model_copy(update={"pooled_floor": 0.6})
     f = Featurizer(1, 2, BUCKETS)
     weights = np.zeros((BUCKETS, 3))
-    weights[:, :2] = base._weights16
+    weights[:, :2] = base._weights
     weights[f.hashes("坏"), 2] = 12.0
     weights[f.hashes("坏"), 1] = 2.0  # harassment is the most probable code of 坏
     return ClassifierModel(card, weights, np.array([-3.0, -3.0, pooled_bias]))
@@ -140,3 +141,22 @@ def test_model_file_errors(tmp_path: Path) -> None:
     bad.write_bytes(b"not a zip")
     with pytest.raises(ConfigError, match="not a Menshen classifier model"):
         ClassifierModel.load(bad)
+
+
+def test_quantisation_keeps_every_weight_within_half_a_step() -> None:
+    rng = np.random.default_rng(0)
+    weights = rng.normal(size=(64, 3)) * np.array([0.01, 1.0, 30.0])
+    weights[:, 2] = 0.0  # an all-zero column keeps scale 1
+    values, scales = quantize(weights)
+    assert values.dtype == np.int8 and int(np.abs(values).max()) == 127
+    assert scales[2] == 1.0 and not values[:, 2].any()
+    assert np.all(np.abs(values * scales - weights) <= scales / 2 + 1e-7)
+
+
+def test_saved_int8_weights_load_unchanged_and_float_files_are_refused(tmp_path: Path) -> None:
+    model = _model()
+    path = model.save(tmp_path / "m.npz")
+    texts = ["一起去赌博吧", "你这个傻子", "你好"]
+    assert np.array_equal(ClassifierModel.load(path).decision(texts), model.decision(texts))
+    with pytest.raises(ConfigError, match="must be int8"):
+        ClassifierModel(model.card, np.zeros((BUCKETS, 2)), np.zeros(2), scales=np.ones(2))

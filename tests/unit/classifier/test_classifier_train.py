@@ -184,6 +184,8 @@ def test_code_floors_go_into_the_card_and_are_validated(tmp_path: Path) -> None:
     assert card.floor == 0.8 and card.code_floors == {"A.1.h": 0.6}
     with pytest.raises(ConfigError, match="code_floors"):
         load_recipe(_recipe(tmp_path, code_floors="{A.9.z: 0.6}"))
+    with pytest.raises(ConfigError, match="code_floors"):
+        load_recipe(_recipe(tmp_path, code_floors="{A.1.h: 1.5}"))
 
 
 def test_a_pooled_head_is_trained_as_the_last_column(tmp_path: Path) -> None:

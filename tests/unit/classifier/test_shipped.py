@@ -24,7 +24,7 @@ def test_the_shipped_file_matches_its_checksum() -> None:
 
 
 def test_the_shipped_file_is_small() -> None:
-    assert SHIPPED_MODEL.stat().st_size <= 25 * 1024 * 1024
+    assert SHIPPED_MODEL.stat().st_size <= 2 * 1024 * 1024
 
 
 def test_the_model_was_trained_by_the_recipe_in_the_repository() -> None:

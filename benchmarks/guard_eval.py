@@ -6,10 +6,10 @@ Configurations (starter library, shipped model, default policy):
 
 - ``keywords``: the keyword tier alone (``Guard.default(model=None)``);
 - ``classifier``: the shipped classifier alone;
-- ``keywords+classifier``: both on every text (``Guard.default(Policy())``);
-- ``default``: the out-of-the-box guard (``Guard.default()``), the same two as a cascade: a
-  keyword score that blocks (≥ 0.8) decides without the classifier, any other text goes on to
-  the classifier (``menshen.guard.DEFAULT_CASCADE``).
+- ``default``: both on every text, the out-of-the-box guard (``Guard.default()``);
+- ``cascade``: keywords first; a keyword score that blocks (≥ 0.8) decides without the
+  classifier, any other text goes on to the classifier (``Policy.cascade``). It flags the same
+  texts, faster, but its verdicts lack the codes only the classifier would have added.
 
 Quality: ChineseHarm-bench dev (binary: any flag vs 不违规; recall per label), COLD dev (binary),
 XSTest safe prompts (share flagged). A text is *flagged* when its verdict's action is not
@@ -33,17 +33,18 @@ import common
 
 from menshen import Guard
 from menshen.classifier import SHIPPED_MODEL, ClassifierDetector
-from menshen.policy import Policy
+from menshen.policy import Policy, Tier
 
 BATCH = 1000
+CASCADE = (Tier(detectors=("keyword",), stop_above=0.8), Tier(detectors=("classifier",)))
 
 
 def configurations() -> dict[str, Callable[[], Guard]]:
     return {
         "keywords": lambda: Guard.default(model=None),
         "classifier": lambda: Guard([ClassifierDetector(SHIPPED_MODEL)]),
-        "keywords+classifier": lambda: Guard.default(Policy()),
         "default": lambda: Guard.default(),
+        "cascade": lambda: Guard.default(Policy(cascade=CASCADE)),
     }
 
 

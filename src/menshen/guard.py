@@ -22,13 +22,6 @@ _SEVERITY = {Action.ALLOW: 0, Action.FLAG: 1, Action.BLOCK: 2}
 MAX_TEXT_CHARS = 1_000_000
 """Longest text one check accepts; split longer documents."""
 
-DEFAULT_CASCADE = (
-    Tier(detectors=("keyword",), stop_above=Policy().adult.block),
-    Tier(detectors=("classifier",)),
-)
-"""The cascade of :meth:`Guard.default`: a keyword score that blocks an adult (0.8) decides
-without the classifier; the classifier could only add codes to a verdict that already blocks."""
-
 
 class Guard:
     """Normalise → detect → decide. Thread-safe; build once, call :meth:`check` from anywhere."""
@@ -78,16 +71,15 @@ class Guard:
         """Keywords plus the classifier: the out-of-the-box guard.
 
         ``model`` is a model file, ``"shipped"`` (the packaged default model) or None (keywords
-        only). Without a ``policy``, the default policy with :data:`DEFAULT_CASCADE`: a keyword
-        hit that blocks decides, and the classifier reads only the other texts.
+        only). Both detectors read every text: a cascade that let a blocking keyword hit skip
+        the classifier flags the same texts but loses the codes only the classifier reports
+        (``X.jailbreak`` on a jailbreak prompt that also names a sexual term, for one).
         """
         detectors: list[Detector] = [KeywordDetector(load_library(lexicon))]
         if model is not None:
             from menshen.classifier import SHIPPED_MODEL, ClassifierDetector
 
             detectors.append(ClassifierDetector(SHIPPED_MODEL if model == "shipped" else model))
-            if policy is None:
-                policy = Policy(cascade=DEFAULT_CASCADE)
         return cls(detectors, policy)
 
     @property

@@ -215,9 +215,9 @@ def test_the_default_guard_runs_keywords_and_the_shipped_model() -> None:
     result = runner.invoke(app, ["check", "今天天气不错", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["detectors_run"] == ["keyword", "classifier"]
-    # a keyword hit that blocks decides: the default cascade skips the classifier
+    # a keyword hit that blocks does not skip the classifier: its codes stay in the verdict
     decided = json.loads(runner.invoke(app, ["check", "想约炮吗", "--json"]).output)
-    assert decided["action"] == "block" and decided["detectors_run"] == ["keyword"]
+    assert decided["action"] == "block" and decided["detectors_run"] == ["keyword", "classifier"]
     keywords_only = runner.invoke(app, ["check", "今天天气不错", "--json", "--model", "none"])
     assert json.loads(keywords_only.output)["detectors_run"] == ["keyword"]
 

@@ -15,6 +15,7 @@ import glob
 import hashlib
 import json
 import logging
+import os
 import zlib
 from collections import Counter
 from dataclasses import dataclass
@@ -206,6 +207,14 @@ def _files(source: Source, base: Path) -> list[Path]:
     return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
 
 
+def _recorded(file: Path, source: Source, base: Path) -> str:
+    """How the model card names a file: relative to the recipe's base, so the same recipe in
+    another checkout writes the same card (and the same bytes)."""
+    if Path(source.path).is_absolute():
+        return file.as_posix()
+    return Path(os.path.normpath(os.path.relpath(file, base))).as_posix()
+
+
 def _read(source: Source, files: list[Path], limit: int | None, seed: int) -> list[tuple[str, str]]:
     """``(text, target)`` pairs of one source, sampled down to ``limit``."""
     pairs: list[tuple[str, str]] = []
@@ -277,7 +286,7 @@ def collect(
         manifests.append(
             SourceManifest(
                 name=source.name,
-                files=tuple(str(f) for f in files),
+                files=tuple(_recorded(f, source, base) for f in files),
                 sha256=_digest(files),
                 licence=source.licence,
                 upstream=source.upstream,

@@ -58,6 +58,22 @@ def test_training_twice_writes_the_same_bytes(tmp_path: Path) -> None:
     assert first.model.model_id.startswith("tiny@")
 
 
+def test_a_relative_recipe_writes_the_same_bytes_in_any_checkout(tmp_path: Path) -> None:
+    outputs = []
+    for checkout in ("one", "elsewhere/two"):
+        base = tmp_path / checkout
+        base.mkdir(parents=True)
+        _corpus(base)
+        recipe_text = (
+            _recipe(base).read_text("utf-8").replace(str(base / "corpus.jsonl"), "corpus.jsonl")
+        )
+        (base / "recipe.yaml").write_text(recipe_text, "utf-8")
+        result = train(load_recipe(base / "recipe.yaml"), base=base, output=base / "m.npz")
+        assert result.model.card.sources[0].files == ("corpus.jsonl",)
+        outputs.append((base / "m.npz").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
 def test_save_load_round_trip(tmp_path: Path) -> None:
     result = train(load_recipe(_recipe(tmp_path)), output=tmp_path / "m.npz")
     loaded = ClassifierModel.load(tmp_path / "m.npz")

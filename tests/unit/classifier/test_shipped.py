@@ -63,8 +63,12 @@ def test_every_training_source_has_a_permissive_licence() -> None:
 def test_the_recipe_reproduces_the_shipped_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("sklearn")
+    sklearn = pytest.importorskip("sklearn")
     from menshen.classifier.train import load_recipe, train
+
+    trainer = ClassifierModel.load(SHIPPED_MODEL).card.trainer
+    if f"scikit-learn {sklearn.__version__} " not in trainer:
+        pytest.skip(f"liblinear's bytes are reproducible per version; the model was {trainer!r}")
 
     monkeypatch.chdir(ROOT)
     train(load_recipe(RECIPE), output=tmp_path / "default.npz")

@@ -8,7 +8,8 @@ Every error the library raises on purpose derives from :class:`MenshenError`::
     ├── PolicyError          a policy cannot be evaluated
     ├── DetectorError        a detector failed while checking text
     ├── PrerequisiteError    an optional extra is missing (says which ``pip install``)
-    └── InputError           user-supplied data (a record, a file) cannot be processed
+    ├── InputError           user-supplied data (a record, a file) cannot be processed
+    └── StoreError           the database cannot be reached, written or verified
 """
 
 from __future__ import annotations
@@ -48,3 +49,7 @@ class PrerequisiteError(MenshenError):
 
 class InputError(MenshenError):
     """A user-supplied record or file cannot be processed."""
+
+
+class StoreError(MenshenError):
+    """The store cannot read or write (database down, locked, full disk, schema mismatch)."""

@@ -165,7 +165,9 @@ class Guard:
         if timings:
             run.stage_us["policy"] = (time.perf_counter() - started) * 1e6
         findings.sort(key=lambda f: (-f.score, f.code))
-        return Verdict(
+        # Every field is built here from validated parts (detectors' findings are validated
+        # where they are made); skipping a second validation is a tenth of a batch's time.
+        return Verdict.model_construct(
             flagged=action is not Action.ALLOW,
             action=action,
             risks=tuple(findings),

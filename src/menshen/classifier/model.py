@@ -111,6 +111,21 @@ class ModelCard(BaseModel):
         return Featurizer.of(self)
 
 
+def write_arrays(path: Path | str, arrays: dict[str, npt.NDArray[Any]]) -> Path:
+    """Write ``arrays`` as an ``.npz`` that :func:`numpy.load` reads; same arrays, same bytes
+    (fixed timestamps, fixed order and compression level)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, array, allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, buffer.getvalue(), compresslevel=6)
+    return path
+
+
 def quantize(
     weights: npt.ArrayLike,
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
@@ -212,22 +227,13 @@ class ClassifierModel:
 
     def save(self, path: Path | str) -> Path:
         """Write the model to ``path`` (a ``.npz``); same model, same bytes."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         arrays: dict[str, npt.NDArray[Any]] = {
             "weights": self._values,
             "scales": self._scales,
             "bias": self._bias,
             "card": np.array(self.card.model_dump_json()),
         }
-        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, array in arrays.items():
-                buffer = io.BytesIO()
-                np.lib.format.write_array(buffer, array, allow_pickle=False)
-                info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_TIME)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, buffer.getvalue(), compresslevel=6)
-        return path
+        return write_arrays(path, arrays)
 
     @classmethod
     def load(cls, path: Path | str) -> ClassifierModel:

@@ -202,15 +202,16 @@ class TrainResult:
     """The file written, if any; a ``.sha256`` file beside it holds its checksum."""
 
 
-def _files(source: Source, base: Path) -> list[Path]:
-    pattern = source.path if Path(source.path).is_absolute() else str(base / source.path)
+def matching_files(path: str, base: Path) -> list[Path]:
+    """The files a recipe's ``path`` (a glob, relative to ``base`` unless absolute) names."""
+    pattern = path if Path(path).is_absolute() else str(base / path)
     return sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
 
 
-def _recorded(file: Path, source: Source, base: Path) -> str:
-    """How the model card names a file: relative to the recipe's base, so the same recipe in
-    another checkout writes the same card (and the same bytes)."""
-    if Path(source.path).is_absolute():
+def recorded_path(file: Path, pattern: str, base: Path) -> str:
+    """How a model card names a training file matched by ``pattern``: relative to the recipe's
+    base, so the same recipe in another checkout writes the same card (and the same bytes)."""
+    if Path(pattern).is_absolute():
         return file.as_posix()
     return Path(os.path.normpath(os.path.relpath(file, base))).as_posix()
 
@@ -252,7 +253,8 @@ def _code_label(value: str, file: Path, number: int) -> str:
     return value
 
 
-def _digest(files: list[Path]) -> str:
+def digest_files(files: list[Path]) -> str:
+    """SHA-256 over the files' bytes, in order."""
     h = hashlib.sha256()
     for file in files:
         h.update(file.read_bytes())
@@ -270,7 +272,7 @@ def collect(
     targets: dict[str, set[str]] = {}
     manifests = []
     for source in recipe.sources:
-        files = _files(source, base)
+        files = matching_files(source.path, base)
         if not files:
             message = f"source {source.name!r}: no file matches {source.path!r}"
             if source.required:
@@ -286,8 +288,8 @@ def collect(
         manifests.append(
             SourceManifest(
                 name=source.name,
-                files=tuple(_recorded(f, source, base) for f in files),
-                sha256=_digest(files),
+                files=tuple(recorded_path(f, source.path, base) for f in files),
+                sha256=digest_files(files),
                 licence=source.licence,
                 upstream=source.upstream,
                 examples=len(pairs),
@@ -391,4 +393,15 @@ def train(recipe: Recipe, base: Path | None = None, output: Path | None = None) 
     return TrainResult(model, path)
 
 
-__all__ = ["Recipe", "Source", "TrainResult", "collect", "fit_weights", "load_recipe", "train"]
+__all__ = [
+    "Recipe",
+    "Source",
+    "TrainResult",
+    "collect",
+    "digest_files",
+    "fit_weights",
+    "load_recipe",
+    "matching_files",
+    "recorded_path",
+    "train",
+]

@@ -35,6 +35,7 @@ from menshen.evaluate.cli import evaluate_command
 from menshen.lexicon.coverage import CoverageReport
 from menshen.lexicon.loader import STARTER
 from menshen.refusal.cli import judge_command
+from menshen.store.cli import audit_log_app
 from menshen.verdict import Action, Audience, Role, Verdict
 
 app = typer.Typer(
@@ -295,6 +296,7 @@ def demo(
 
 # Commands that live in their own packages, listed after the core ones in --help.
 app.add_typer(card_app, name="card")
+app.add_typer(audit_log_app, name="audit-log")
 app.command("evaluate")(evaluate_command)
 app.command("judge")(judge_command)
 app.command("train")(train_command)

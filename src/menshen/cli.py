@@ -34,7 +34,7 @@ from menshen.errors import MenshenError
 from menshen.evaluate.cli import evaluate_command
 from menshen.lexicon.coverage import CoverageReport
 from menshen.lexicon.loader import STARTER
-from menshen.refusal.cli import judge_command
+from menshen.refusal.cli import judge_command, train_refusal_command
 from menshen.store.cli import audit_log_app
 from menshen.verdict import Action, Audience, Role, Verdict
 
@@ -299,6 +299,7 @@ app.add_typer(card_app, name="card")
 app.add_typer(audit_log_app, name="audit-log")
 app.command("evaluate")(evaluate_command)
 app.command("judge")(judge_command)
+app.command("train-refusal")(train_refusal_command)
 app.command("train")(train_command)
 
 

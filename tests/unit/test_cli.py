@@ -224,4 +224,4 @@ def test_the_default_guard_runs_keywords_and_the_shipped_model() -> None:
 
 def test_a_missing_model_file_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["check", "hi", "--model", str(tmp_path / "none.npz")])
-    assert result.exit_code == 2 and "no such model file" in result.output
+    assert result.exit_code == 2 and "no such classifier model file" in result.output

@@ -70,7 +70,7 @@ class CrossValidationReport(BaseModel):
     """Per-class scores, in label order."""
 
 
-def _folds(truth: list[str], k: int, seed: int) -> np.ndarray:
+def stratified_folds(truth: list[str], k: int, seed: int) -> np.ndarray:
     """Fold number of each text: each class dealt round-robin over the folds, in seeded order."""
     rng = np.random.default_rng(seed)
     fold = np.zeros(len(truth), dtype=np.int64)
@@ -99,7 +99,7 @@ def cross_validate(
             f"recipe {recipe.name!r}: every class needs at least {folds} texts for {folds} folds "
             f"(counts {dict(sorted(counts.items()))})"
         )
-    fold_of = _folds(truth, folds, recipe.seed)
+    fold_of = stratified_folds(truth, folds, recipe.seed)
     featurizer = recipe.featurizer()
     predicted: list[str] = [SAFE] * len(texts)
     for k in range(folds):
@@ -151,4 +151,4 @@ def _report(
     )
 
 
-__all__ = ["ClassScore", "CrossValidationReport", "cross_validate"]
+__all__ = ["ClassScore", "CrossValidationReport", "cross_validate", "stratified_folds"]

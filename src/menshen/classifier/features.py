@@ -25,6 +25,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
 
 from menshen.text import default_normalizer
 
@@ -37,6 +38,28 @@ _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
+
+
+class FeatureSettings(BaseModel):
+    """The featuriser's settings as a recipe or model card declares them (see
+    :class:`Featurizer`); recipes of every learned model start from these fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ngram_min: int = Field(default=1, ge=1, le=8)
+    """Shortest character n-gram."""
+    ngram_max: int = Field(default=3, ge=1, le=8)
+    """Longest character n-gram."""
+    buckets: int = 2**18
+    """Hash buckets; a power of two."""
+    normalize: bool = True
+    """Normalise texts (fold disguises) before hashing."""
+    sublinear_tf: bool = True
+    """Use ``log(1 + count)`` feature values."""
+    word_ngram_max: int = Field(default=0, ge=0, le=4)
+    """Longest hashed word n-gram over Latin-script words (0: none)."""
+    min_norm: float = Field(default=0.0, ge=0.0)
+    """Feature rows are divided by ``max(L2 norm, min_norm)``; damps very short texts."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ import json
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -126,6 +126,41 @@ def write_arrays(path: Path | str, arrays: dict[str, npt.NDArray[Any]]) -> Path:
     return path
 
 
+C = TypeVar("C", bound=BaseModel)
+
+
+def save_linear(
+    path: Path | str,
+    card: BaseModel,
+    values: npt.NDArray[np.int8],
+    scales: npt.NDArray[np.float32],
+    bias: npt.NDArray[np.float64],
+) -> Path:
+    """Write a quantised linear model and its card (JSON) to an ``.npz``; same model, same bytes."""
+    arrays: dict[str, npt.NDArray[Any]] = {
+        "weights": values,
+        "scales": scales,
+        "bias": bias,
+        "card": np.array(card.model_dump_json()),
+    }
+    return write_arrays(path, arrays)
+
+
+def load_linear(
+    path: Path | str, card_type: type[C], what: str
+) -> tuple[C, npt.NDArray[np.int8], npt.NDArray[np.float32], npt.NDArray[np.float64]]:
+    """``(card, values, scales, bias)`` of a file written by :func:`save_linear`."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            card = card_type.model_validate(json.loads(str(data["card"])))
+            return card, data["weights"], data["scales"], data["bias"]
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such {what} file") from None
+    except (OSError, KeyError, ValueError, ValidationError, zipfile.BadZipFile) as exc:
+        raise ConfigError(f"{path}: not a Menshen {what} ({exc})") from exc
+
+
 def quantize(
     weights: npt.ArrayLike,
 ) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
@@ -227,23 +262,10 @@ class ClassifierModel:
 
     def save(self, path: Path | str) -> Path:
         """Write the model to ``path`` (a ``.npz``); same model, same bytes."""
-        arrays: dict[str, npt.NDArray[Any]] = {
-            "weights": self._values,
-            "scales": self._scales,
-            "bias": self._bias,
-            "card": np.array(self.card.model_dump_json()),
-        }
-        return write_arrays(path, arrays)
+        return save_linear(path, self.card, self._values, self._scales, self._bias)
 
     @classmethod
     def load(cls, path: Path | str) -> ClassifierModel:
         """Read a model written by :meth:`save`."""
-        path = Path(path)
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                card = ModelCard.model_validate(json.loads(str(data["card"])))
-                return cls(card, data["weights"], data["bias"], data["scales"])
-        except FileNotFoundError:
-            raise ConfigError(f"{path}: no such model file") from None
-        except (OSError, KeyError, ValueError, ValidationError, zipfile.BadZipFile) as exc:
-            raise ConfigError(f"{path}: not a Menshen classifier model ({exc})") from exc
+        card, values, scales, bias = load_linear(path, ModelCard, "classifier model")
+        return cls(card, values, bias, scales)

@@ -34,7 +34,7 @@ from pydantic import (
     model_validator,
 )
 
-from menshen.classifier.features import Featurizer
+from menshen.classifier.features import FeatureSettings, Featurizer
 from menshen.classifier.model import (
     ClassifierModel,
     ModelCard,
@@ -113,8 +113,8 @@ class Source(BaseModel):
         return value
 
 
-class Recipe(BaseModel):
-    """How to train one model."""
+class Recipe(FeatureSettings):
+    """How to train one model (the featuriser's settings, then the data and the fit)."""
 
     model_config = _FROZEN
 
@@ -124,20 +124,6 @@ class Recipe(BaseModel):
     """The model's name (the first half of its id)."""
     sources: tuple[Source, ...] = Field(min_length=1)
     """The training data."""
-    ngram_min: int = Field(default=1, ge=1, le=8)
-    """Shortest character n-gram."""
-    ngram_max: int = Field(default=3, ge=1, le=8)
-    """Longest character n-gram."""
-    buckets: int = 2**18
-    """Hash buckets; a power of two."""
-    normalize: bool = True
-    """Normalise texts (fold disguises) before hashing."""
-    sublinear_tf: bool = True
-    """Use ``log(1 + count)`` feature values."""
-    word_ngram_max: int = Field(default=0, ge=0, le=4)
-    """Longest hashed word n-gram over Latin-script words (0: none)."""
-    min_norm: float = Field(default=0.0, ge=0.0)
-    """Feature rows are divided by ``max(L2 norm, min_norm)``; damps very short texts."""
     floor: float = Field(default=0.5, ge=0.0, le=1.0)
     """Lowest probability the detector reports by default; kept in the model card."""
     code_floors: dict[str, Probability] = Field(default_factory=dict)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from menshen.cli_common import (
     FormatOpt,
@@ -19,8 +20,11 @@ from menshen.cli_common import (
     PolicyOpt,
     build_guard,
     err,
+    fail,
+    out,
     record_formats,
 )
+from menshen.errors import MenshenError
 
 
 def judge_command(
@@ -64,3 +68,36 @@ def judge_command(
         err.print(f"unsafe by refusal label: {by_label}", soft_wrap=True)
     for sample in summary.error_samples:
         err.print(f"  [yellow]error:[/yellow] {sample}", soft_wrap=True)
+
+
+def train_refusal_command(
+    recipe: Annotated[Path, typer.Option("--recipe", help="Refusal recipe YAML file.")],
+    out_path: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write the model here (default: recipe).")
+    ] = None,
+    cv: Annotated[
+        int | None,
+        typer.Option("--cv", min=2, help="Cross-validate over this many folds; write no model."),
+    ] = None,
+) -> None:
+    """Train the learned refusal model from a recipe of labelled answers (needs 'train' extra)."""
+    from menshen.refusal.training import (
+        cross_validate_refusal,
+        load_refusal_recipe,
+        train_refusal,
+    )
+
+    try:
+        loaded = load_refusal_recipe(recipe)
+        if cv is not None:
+            report = cross_validate_refusal(loaded, folds=cv)
+            out.print(report.model_dump_json(indent=2), soft_wrap=True)
+            return
+        target = out_path or Path(loaded.output)
+        model = train_refusal(loaded, output=target)
+    except MenshenError as exc:
+        raise fail(str(exc)) from exc
+    card = model.card
+    counts = ", ".join(f"{k} {v}" for k, v in card.label_counts.items())
+    out.print(f"wrote {escape(str(target))}: {card.model_id}", soft_wrap=True)
+    out.print(f"{card.examples} answers: {counts}", soft_wrap=True)

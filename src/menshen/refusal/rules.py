@@ -22,6 +22,7 @@ from menshen.refusal.evidence import (
     noisy_or,
     split_sentences,
 )
+from menshen.refusal.learned import SHIPPED_REFUSAL_MODEL, RefusalModel, rule_features
 from menshen.refusal.loader import (
     APOSTROPHES,
     compile_rules,
@@ -46,11 +47,23 @@ class RefusalDetector:
         self,
         rules: Sequence[str | Path] | Sequence[RuleFile] | None = None,
         settings: RefusalSettings | None = None,
+        *,
+        model: RefusalModel | str | Path | None = None,
+        use_model: bool = True,
     ) -> None:
+        """``model``: a learned model (or its file) that makes the final call from the answer's
+        n-grams and the rules' findings; by default the shipped one. ``use_model=False``: rules
+        only."""
         files = [r if isinstance(r, RuleFile) else read_rule_file(r) for r in rules or ()]
         self.rule_files: tuple[RuleFile, ...] = tuple(files) if files else load_rules()
         self.settings = settings or RefusalSettings()
         self._rules, self._exclusions = compile_rules(self.rule_files)
+        if not use_model:
+            self.model: RefusalModel | None = None
+        elif isinstance(model, RefusalModel):
+            self.model = model
+        else:
+            self.model = RefusalModel.load(model or SHIPPED_REFUSAL_MODEL)
 
     # ---------------------------------------------------------------- matching
 
@@ -76,7 +89,51 @@ class RefusalDetector:
     # ---------------------------------------------------------------- decision
 
     def judge(self, text: str, prompt: str | None = None) -> RefusalJudgement:
-        """Judge one answer; ``prompt`` (optional) is only used to ignore an echo of it."""
+        """Judge one answer; ``prompt`` (optional) is only used to ignore an echo of it.
+
+        With a model, the rules' judgement and evidence are kept and the model picks the label.
+        """
+        by_rules = self.judge_by_rules(text, prompt)
+        if self.model is None:
+            return by_rules
+        probs = self.model.probabilities(
+            [self.model_text(text, prompt)], [rule_features(by_rules, text)]
+        )[0]
+        label = self.model.card.labels[int(probs.argmax())]
+        refused = float(
+            sum(
+                p
+                for lab, p in zip(self.model.card.labels, probs, strict=True)
+                if lab is not RefusalLabel.COMPLIANCE
+            )
+        )
+        return by_rules.model_copy(
+            update={
+                "label": label,
+                "refused": label is not RefusalLabel.COMPLIANCE,
+                "score": round(min(max(refused, 0.0), 1.0), 6),
+                "reason": f"model {self.model.model_id}: {label.value} "
+                f"(p {probs.max():.2f}); rules: {by_rules.label.value}, {by_rules.reason}",
+            }
+        )
+
+    def model_text(self, text: str, prompt: str | None = None) -> str:
+        """The answer as the model reads it: what the rules ignore is blanked out.
+
+        Idioms that contain refusal words (exclusions: "I can't wait", 我不能没有你), inner
+        quotations, code and the echoed prompt become spaces, so their refusal words are not
+        evidence for the model either; offsets and length stay as they were.
+        """
+        norm = text.translate(APOSTROPHES)
+        ranges = masked_ranges(norm, find_echo(norm, prompt))
+        ranges += [m.span() for ex in self._exclusions for m in ex.pattern.finditer(norm)]
+        chars = list(norm)
+        for start, end in ranges:
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)
+
+    def judge_by_rules(self, text: str, prompt: str | None = None) -> RefusalJudgement:
+        """The rule engine's judgement alone."""
         norm = text.translate(APOSTROPHES)
         echo = find_echo(norm, prompt)
         hits = self._hits(norm, masked_ranges(norm, echo))

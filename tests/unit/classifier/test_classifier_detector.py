@@ -135,7 +135,7 @@ def test_guard_uses_the_detector(tmp_path: Path) -> None:
 
 
 def test_model_file_errors(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="no such model file"):
+    with pytest.raises(ConfigError, match="no such classifier model file"):
         ClassifierDetector(tmp_path / "missing.npz")
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip")

@@ -200,7 +200,7 @@ CASES: list[tuple[str, RefusalLabel]] = [
 
 @pytest.fixture(scope="module")
 def detector() -> RefusalDetector:
-    return RefusalDetector()
+    return RefusalDetector(use_model=False)
 
 
 @pytest.mark.parametrize(("text", "expected"), CASES, ids=[c[0][:30] for c in CASES])
@@ -262,9 +262,9 @@ def test_custom_rule_file(tmp_path: Path) -> None:
         "  - {id: x.refuse, kind: refuse, weight: 0.9, phrases: [本宝宝不干]}\n",
         encoding="utf-8",
     )
-    detector = RefusalDetector([*DEFAULT_RULE_FILES, path])
+    detector = RefusalDetector([*DEFAULT_RULE_FILES, path], use_model=False)
     assert detector.judge("本宝宝不干！").label is FULL
-    assert RefusalDetector([path]).judge("抱歉，我不能提供。").label is COMPLY
+    assert RefusalDetector([path], use_model=False).judge("抱歉，我不能提供。").label is COMPLY
 
 
 @pytest.mark.parametrize(
@@ -286,7 +286,7 @@ def test_bad_rule_files_raise_config_error(tmp_path: Path, body: str, message: s
     path = tmp_path / "bad.yaml"
     path.write_text(body, encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
-        RefusalDetector([path])
+        RefusalDetector([path], use_model=False)
 
 
 @given(st.text(max_size=400))
@@ -298,4 +298,4 @@ def test_any_text_gives_a_consistent_judgement(text: str) -> None:
         assert text[ev.span.start : ev.span.end] == ev.span.text
 
 
-_DETECTOR = RefusalDetector()
+_DETECTOR = RefusalDetector(use_model=False)

@@ -14,7 +14,8 @@ Configurations (starter library, shipped model, default policy):
 Quality: ChineseHarm-bench dev (binary: any flag vs 不违规; recall per label), COLD dev (binary),
 XSTest safe prompts (share flagged). A text is *flagged* when its verdict's action is not
 ``allow``. Speed on one core: ``Guard.check`` latency per ChineseHarm-bench text (p50, p99) and
-``Guard.check_batch`` throughput over the same texts in batches of 1,000. Pin to one core with
+``Guard.check_batch`` throughput over the same texts in batches of 1,000, the best of five
+passes (all five are in the JSON). Pin to one core with
 ``taskset`` for the one-core figures.
 """
 
@@ -36,6 +37,7 @@ from menshen.classifier import SHIPPED_MODEL, ClassifierDetector
 from menshen.policy import Policy, Tier
 
 BATCH = 1000
+PASSES = 5
 CASCADE = (Tier(detectors=("keyword",), stop_above=0.8), Tier(detectors=("classifier",)))
 
 
@@ -83,12 +85,17 @@ def measure(guard: Guard, data_dir: Path) -> dict[str, Any]:
         started = time.perf_counter()
         guard.check(text)
         latencies.append((time.perf_counter() - started) * 1e6)
-    started = time.perf_counter()
-    flags(guard, texts)
+    # Best of PASSES: on a shared VM the slowest passes measure the neighbours, not the guard.
+    passes = []
+    for _ in range(PASSES):
+        started = time.perf_counter()
+        flags(guard, texts)
+        passes.append(len(texts) / (time.perf_counter() - started))
     result["speed"] = {
         "check_p50_us": common.percentile(latencies, 50),
         "check_p99_us": common.percentile(latencies, 99),
-        "check_batch_texts_per_s": len(texts) / (time.perf_counter() - started),
+        "check_batch_texts_per_s": max(passes),
+        "check_batch_passes_texts_per_s": [round(x) for x in passes],
         "texts": len(texts),
         "mean_chars": sum(map(len, texts)) / len(texts),
     }

@@ -32,6 +32,7 @@ from menshen.cli_common import (
 )
 from menshen.errors import MenshenError
 from menshen.evaluate.cli import evaluate_command
+from menshen.gateway.cli import serve_command
 from menshen.lexicon.coverage import CoverageReport
 from menshen.lexicon.loader import STARTER
 from menshen.refusal.cli import judge_command, train_refusal_command
@@ -299,6 +300,7 @@ app.add_typer(card_app, name="card")
 app.add_typer(audit_log_app, name="audit-log")
 app.command("evaluate")(evaluate_command)
 app.command("judge")(judge_command)
+app.command("serve")(serve_command)
 app.command("train-refusal")(train_refusal_command)
 app.command("train")(train_command)
 

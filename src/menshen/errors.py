@@ -9,7 +9,8 @@ Every error the library raises on purpose derives from :class:`MenshenError`::
     ├── DetectorError        a detector failed while checking text
     ├── PrerequisiteError    an optional extra is missing (says which ``pip install``)
     ├── InputError           user-supplied data (a record, a file) cannot be processed
-    └── StoreError           the database cannot be reached, written or verified
+    ├── StoreError           the database cannot be reached, written or verified
+    └── GatewayError         answered with an OpenAI-shaped error (menshen.gateway.errors)
 """
 
 from __future__ import annotations

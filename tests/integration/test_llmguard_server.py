@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import selectors
 import socket
-import subprocess
 import sys
 import time
 import urllib.request
@@ -27,6 +25,7 @@ from menshen.errors import ConfigError, DetectorError, PrerequisiteError
 from menshen.llmguard import LLMGuardDetector
 from menshen.policy import Policy
 from menshen.verdict import Action, Role
+from server_process import served
 
 pytestmark = pytest.mark.integration
 
@@ -36,26 +35,8 @@ INPUT = DetectContext()
 
 @pytest.fixture(scope="module")
 def base_url() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, str(SERVER)], stdout=subprocess.PIPE, text=True, bufsize=1
-    )
-    try:
-        assert proc.stdout is not None
-        with selectors.DefaultSelector() as sel:
-            sel.register(proc.stdout, selectors.EVENT_READ)
-            assert sel.select(timeout=10), "fake guard server did not start"
-        line = proc.stdout.readline()
-        assert line.startswith("PORT "), line
-        yield f"http://127.0.0.1:{int(line.split()[1])}/v1"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    with served(SERVER, "fake guard server", 10.0) as url:
+        yield url
 
 
 def requests_log(base_url: str) -> list[dict[str, Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -17,11 +18,13 @@ from gateway_support import (
     run_gateway,
     sse_events,
 )
+from sqlalchemy import text
 
 from menshen import Guard
 from menshen.errors import ConfigError
 from menshen.gateway.app import create_app
 from menshen.gateway.settings import GatewaySettings
+from menshen.store import AuditLog, AuditWriter
 from menshen.store.events import EventKind
 
 pytestmark = pytest.mark.integration
@@ -175,3 +178,21 @@ def test_a_client_leaving_mid_stream_closes_the_upstream_and_is_audited(
     assert event.detail["outcome"] == "client_closed"
     assert len(event.text or "") < len(fake.LONG_ZH)  # the upstream stream was closed early
     assert "menshen_gateway_in_flight_requests 0.0" in metrics
+
+
+def test_readyz_asks_the_store_through_the_writer(
+    shipped_guard: Guard, upstream: str, tmp_path: Path
+) -> None:
+    log = AuditLog.open(f"sqlite:///{tmp_path / 'audit.db'}")
+    writer = AuditWriter(log)
+    try:
+        with run_gateway(shipped_guard, upstream, sink=writer) as gw:
+            ready = httpx.get(gw.root + "/readyz")
+            assert ready.status_code == 200 and ready.json()["audit"] is True
+            with log.db.write("test") as conn:
+                conn.execute(text("DELETE FROM audit_head"))
+            ready = httpx.get(gw.root + "/readyz")
+            assert ready.status_code == 503 and ready.json()["audit"] is False
+    finally:
+        writer.close()
+        log.close()

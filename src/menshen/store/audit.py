@@ -24,7 +24,7 @@ from menshen.store.events import AuditEvent
 from menshen.store.records import AuditRecord, TextPolicy, canonical_json, record_from_row, utc
 from menshen.store.redact import stored_text
 from menshen.store.retention import PurgeReport, purge
-from menshen.store.schema import ROW_COLUMNS, audit_log, ensure_schema
+from menshen.store.schema import HEAD_ID, ROW_COLUMNS, audit_head, audit_log, ensure_schema
 from menshen.store.verify import VerifyReport, verify_chain
 
 
@@ -111,6 +111,17 @@ class AuditLog:
             return []
         with self.db.write("appending to the audit log") as conn:
             return extend_chain(conn, [p.values for p in prepared])
+
+    def ping(self) -> None:
+        """Return when the database answers and the chain's head row is there; else raise
+        :class:`StoreError` (what the gateway's ``/readyz`` asks)."""
+        with self.db.read("checking the audit log") as conn:
+            head = conn.execute(select(audit_head.c.seq).where(audit_head.c.id == HEAD_ID))
+            if head.one_or_none() is None:
+                raise StoreError(
+                    f"the audit log at {self.db.display} has no head row (audit_head); "
+                    "run `menshen audit-log verify` and investigate"
+                )
 
     def find(self, request_id: str) -> list[AuditRecord]:
         """The records of one request id, in chain order."""

@@ -100,6 +100,13 @@ class AuditWriter:
                 return False
             return True
 
+    async def ping(self) -> None:
+        """Return when the writer runs and its database answers; raise :class:`StoreError`
+        otherwise (the gateway's ``/readyz`` asks)."""
+        if self._closed or not self._thread.is_alive():
+            raise StoreError("the audit writer is not running")
+        await asyncio.to_thread(self.log.ping)
+
     def close(self) -> None:
         """Commit everything queued, then stop the thread. Idempotent."""
         with self._lock:

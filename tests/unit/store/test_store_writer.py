@@ -190,3 +190,18 @@ def test_every_acknowledged_record_survives_kill_9(db_url: str) -> None:
         report = log.verify()
     assert report.ok, report.reason
     assert report.head_seq == len(stored) >= len(acknowledged)
+
+
+def test_ping_answers_while_the_log_is_reachable_and_fails_when_not(log: AuditLog) -> None:
+    async def main() -> None:
+        writer = AuditWriter(log)
+        await writer.ping()
+        with log.db.write("test") as conn:
+            conn.execute(text("DELETE FROM audit_head"))
+        with pytest.raises(StoreError, match="no head row"):
+            await writer.ping()
+        await writer.aclose()
+        with pytest.raises(StoreError, match="not running"):
+            await writer.ping()
+
+    asyncio.run(main())

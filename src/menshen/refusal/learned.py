@@ -60,17 +60,7 @@ RULE_FEATURES: tuple[str, ...] = (
 )
 """Names of the rule-derived columns, after the two n-gram blocks."""
 
-FEATURE_FIELDS: tuple[str, ...] = (
-    "ngram_min",
-    "ngram_max",
-    "buckets",
-    "normalize",
-    "sublinear_tf",
-    "word_ngram_max",
-    "min_norm",
-    "opening_chars",
-    "max_chars",
-)
+FEATURE_FIELDS: tuple[str, ...] = (*FeatureSettings.model_fields, "opening_chars", "max_chars")
 """Settings that shape the features; recipe and model card share them."""
 
 SHIPPED_REFUSAL_MODEL = Path(__file__).parent / "data" / "refusal_model.npz"
@@ -148,6 +138,11 @@ def rule_features(judgement: RefusalJudgement, text: str) -> list[float]:
     ]
 
 
+def _blocks(card: RefusalModelCard, texts: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The texts of the two n-gram blocks: the openings and the whole answers (cut)."""
+    return [t[: card.opening_chars] for t in texts], [t[: card.max_chars] for t in texts]
+
+
 def design_matrix(
     card: RefusalModelCard, texts: Sequence[str], rules: Sequence[list[float]]
 ) -> Any:
@@ -156,7 +151,7 @@ def design_matrix(
 
     featurizer = Featurizer.of(card)
     blocks = []
-    for part in ([t[: card.opening_chars] for t in texts], [t[: card.max_chars] for t in texts]):
+    for part in _blocks(card, texts):
         batch = featurizer.transform(part)
         blocks.append(
             csr_matrix((batch.values, (batch.rows, batch.cols)), shape=(len(texts), card.buckets))
@@ -200,15 +195,9 @@ class RefusalModel:
         # The same sum as design_matrix(...) @ weights, block by block: no stacked matrix to build.
         card, weights, b = self.card, self._weights, self.card.buckets
         featurizer = Featurizer.of(card)
-        logits = linear_logits(
-            featurizer, weights[:b], self._bias, [t[: card.opening_chars] for t in texts]
-        )
-        logits += linear_logits(
-            featurizer,
-            weights[b : 2 * b],
-            np.zeros_like(self._bias),
-            [t[: card.max_chars] for t in texts],
-        )
+        openings, wholes = _blocks(card, texts)
+        logits = linear_logits(featurizer, weights[:b], self._bias, openings)
+        logits += linear_logits(featurizer, weights[b : 2 * b], np.zeros_like(self._bias), wholes)
         logits += np.asarray(rules, dtype=np.float64).reshape(len(texts), -1) @ weights[2 * b :]
         logits -= logits.max(axis=1, keepdims=True)
         exp = np.exp(logits)

@@ -15,6 +15,7 @@ findings, keeping the rules' evidence.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from menshen.refusal.evidence import (
@@ -44,6 +45,27 @@ from menshen.refusal.model import (
 from menshen.verdict import Span
 
 
+@dataclass(frozen=True, slots=True)
+class _Reading:
+    """An answer as the rules read it."""
+
+    norm: str
+    """The answer with curly apostrophes straightened (same offsets)."""
+    echo: tuple[int, int] | None
+    """Where it repeats the prompt."""
+    masked: list[tuple[int, int]]
+    """Inner quotations, code and the echo: no rule match counts there."""
+    excluded: list[tuple[int, int, frozenset[RuleKind]]]
+    """Exclusion matches (idioms with refusal words) and the rule kinds each cancels."""
+
+    def blanked(self) -> str:
+        """The answer with the masked and excluded spans turned into spaces."""
+        chars = list(self.norm)
+        for start, end in [*self.masked, *((s, e) for s, e, _ in self.excluded)]:
+            chars[start:end] = " " * (end - start)
+        return "".join(chars)
+
+
 class RefusalDetector:
     """Judges whether a model answer refuses. Thread-safe; build once, call :meth:`judge`."""
 
@@ -71,20 +93,26 @@ class RefusalDetector:
 
     # ---------------------------------------------------------------- matching
 
-    def _hits(self, text: str, masked: list[tuple[int, int]]) -> list[Hit]:
+    def _read(self, text: str, prompt: str | None) -> _Reading:
+        """What the rules see of ``text``, found once for both the rules and the model."""
+        norm = text.translate(APOSTROPHES)
+        echo = find_echo(norm, prompt)
         excluded = [
             (m.start(), m.end(), ex.kinds)
             for ex in self._exclusions
-            for m in ex.pattern.finditer(text)
+            for m in ex.pattern.finditer(norm)
             if m.end() > m.start()
         ]
+        return _Reading(norm, echo, masked_ranges(norm, echo), excluded)
+
+    def _hits(self, reading: _Reading) -> list[Hit]:
         hits = []
         for rule in self._rules:
-            for m in rule.pattern.finditer(text):
+            for m in rule.pattern.finditer(reading.norm):
                 s, e = m.span()
-                if e == s or any(a <= s and e <= b for a, b in masked):
+                if e == s or any(a <= s and e <= b for a, b in reading.masked):
                     continue
-                if any(s < b and a < e and rule.kind in k for a, b, k in excluded):
+                if any(s < b and a < e and rule.kind in k for a, b, k in reading.excluded):
                     continue
                 hits.append(Hit(rule, s, e))
         hits.sort(key=lambda h: (h.start, h.end, h.rule.id))
@@ -97,20 +125,13 @@ class RefusalDetector:
 
         With a model, the rules' judgement and evidence are kept and the model picks the label.
         """
-        by_rules = self.judge_by_rules(text, prompt)
         if self.model is None:
-            return by_rules
-        probs = self.model.probabilities(
-            [self.model_text(text, prompt)], [rule_features(by_rules, text)]
-        )[0]
-        label = self.model.card.labels[int(probs.argmax())]
-        refused = float(
-            sum(
-                p
-                for lab, p in zip(self.model.card.labels, probs, strict=True)
-                if lab is not RefusalLabel.COMPLIANCE
-            )
-        )
+            return self.judge_by_rules(text, prompt)
+        by_rules, blanked = self.read_for_model(text, prompt)
+        probs = self.model.probabilities([blanked], [rule_features(by_rules, text)])[0]
+        labels = self.model.card.labels
+        label = labels[int(probs.argmax())]
+        refused = 1.0 - float(probs[labels.index(RefusalLabel.COMPLIANCE)])
         return by_rules.model_copy(
             update={
                 "label": label,
@@ -121,6 +142,11 @@ class RefusalDetector:
             }
         )
 
+    def read_for_model(self, text: str, prompt: str | None = None) -> tuple[RefusalJudgement, str]:
+        """The rules' judgement and :meth:`model_text`, from one reading of the answer."""
+        reading = self._read(text, prompt)
+        return self._judge_rules(text, reading), reading.blanked()
+
     def model_text(self, text: str, prompt: str | None = None) -> str:
         """The answer as the model reads it: what the rules ignore is blanked out.
 
@@ -128,19 +154,15 @@ class RefusalDetector:
         quotations, code and the echoed prompt become spaces, so their refusal words are not
         evidence for the model either; offsets and length stay as they were.
         """
-        norm = text.translate(APOSTROPHES)
-        ranges = masked_ranges(norm, find_echo(norm, prompt))
-        ranges += [m.span() for ex in self._exclusions for m in ex.pattern.finditer(norm)]
-        chars = list(norm)
-        for start, end in ranges:
-            chars[start:end] = " " * (end - start)
-        return "".join(chars)
+        return self._read(text, prompt).blanked()
 
     def judge_by_rules(self, text: str, prompt: str | None = None) -> RefusalJudgement:
         """The rule engine's judgement alone."""
-        norm = text.translate(APOSTROPHES)
-        echo = find_echo(norm, prompt)
-        hits = self._hits(norm, masked_ranges(norm, echo))
+        return self._judge_rules(text, self._read(text, prompt))
+
+    def _judge_rules(self, text: str, reading: _Reading) -> RefusalJudgement:
+        hits = self._hits(reading)
+        norm, echo = reading.norm, reading.echo
         sentences = split_sentences(norm, hits, echo, self.settings.cjk_units)
         evidence = tuple(
             RefusalEvidence(

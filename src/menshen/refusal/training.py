@@ -196,9 +196,13 @@ class _Read:
 
 def _read(answers: Sequence[LabelledAnswer], rules: RefusalDetector | None) -> _Read:
     engine = rules or RefusalDetector(use_model=False)
+    read = [engine.read_for_model(a.response, a.prompt) for a in answers]
     return _Read(
-        [engine.model_text(a.response, a.prompt) for a in answers],
-        [rule_features(engine.judge_by_rules(a.response, a.prompt), a.response) for a in answers],
+        [blanked for _, blanked in read],
+        [
+            rule_features(by_rules, a.response)
+            for (by_rules, _), a in zip(read, answers, strict=True)
+        ],
     )
 
 

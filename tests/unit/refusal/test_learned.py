@@ -199,3 +199,19 @@ def test_the_recipe_reproduces_the_shipped_bytes(
     monkeypatch.chdir(ROOT)
     train_refusal(load_refusal_recipe(RECIPE), output=tmp_path / "refusal_model.npz")
     assert (tmp_path / "refusal_model.npz").read_bytes() == SHIPPED_REFUSAL_MODEL.read_bytes()
+
+
+def test_probabilities_are_the_softmax_of_the_training_design_matrix() -> None:
+    import numpy as np
+
+    from menshen.refusal.learned import design_matrix
+
+    model = RefusalModel.load(SHIPPED_REFUSAL_MODEL)
+    texts = ["抱歉，我不能提供这方面的信息。", "Sure! Step 1: preheat the oven." * 40]
+    rules = RefusalDetector(use_model=False)
+    feats = [rule_features(rules.judge_by_rules(t), t) for t in texts]
+    weights = model._values.astype(np.float64) * model._scales
+    logits = design_matrix(model.card, texts, feats) @ weights + model._bias
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    expected /= expected.sum(axis=1, keepdims=True)
+    assert np.allclose(model.probabilities(texts, feats), expected, atol=1e-5)

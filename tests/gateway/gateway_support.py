@@ -12,7 +12,6 @@ import json
 import socket
 import threading
 import time
-import urllib.request
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -150,22 +149,6 @@ def run_gateway(
     app = create_app(chosen, guard, sink, companion=companion)
     with serve_app(app) as root:
         yield Running(root + "/v1", sink, chosen)
-
-
-def requests_log(upstream: str) -> list[dict[str, Any]]:
-    """What the fake upstream received so far."""
-    with urllib.request.urlopen(upstream.removesuffix("/v1") + "/log", timeout=5) as reply:
-        log: list[dict[str, Any]] = json.load(reply)
-    return log
-
-
-def sent_with(upstream: str, marker: str) -> list[dict[str, Any]]:
-    """Request bodies the fake upstream received whose messages mention ``marker``."""
-    return [
-        entry["body"]
-        for entry in requests_log(upstream)
-        if any(marker in str(m.get("content")) for m in entry["body"]["messages"])
-    ]
 
 
 def free_port() -> int:

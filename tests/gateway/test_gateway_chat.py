@@ -12,9 +12,10 @@ import json
 import httpx
 import openai
 import pytest
-from gateway_support import Running, delivered_text, requests_log, sent_with, sse_events
+from gateway_support import Running, delivered_text, sse_events
 
 from menshen.store.events import EventKind
+from server_process import requests_log, sent_with
 
 pytestmark = pytest.mark.integration
 

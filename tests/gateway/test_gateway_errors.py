@@ -9,9 +9,10 @@ from collections.abc import Iterator
 import httpx
 import openai
 import pytest
-from gateway_support import Running, free_port, requests_log, run_gateway
+from gateway_support import Running, free_port, run_gateway
 
 from menshen import Guard
+from server_process import requests_log
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import json
 import httpx
 import openai
 import pytest
-from gateway_support import MemorySink, delivered_text, run_gateway, sent_with, sse_events
+from gateway_support import MemorySink, delivered_text, run_gateway, sse_events
 
 from menshen import Guard
 from menshen.detect.base import DetectContext
@@ -16,6 +16,7 @@ from menshen.gateway.hooks import InputAdvice, OutputAdvice, TurnInfo
 from menshen.gateway.screening import Screening
 from menshen.store.events import AuditEvent, EventKind
 from menshen.verdict import RiskFinding, Role
+from server_process import sent_with
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,6 @@ import json
 import socket
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from menshen.errors import ConfigError, DetectorError, PrerequisiteError
 from menshen.llmguard import LLMGuardDetector
 from menshen.policy import Policy
 from menshen.verdict import Action, Role
-from server_process import served
+from server_process import requests_log, sent_with, served
 
 pytestmark = pytest.mark.integration
 
@@ -37,21 +36,6 @@ INPUT = DetectContext()
 def base_url() -> Iterator[str]:
     with served(SERVER, "fake guard server", 10.0) as url:
         yield url
-
-
-def requests_log(base_url: str) -> list[dict[str, Any]]:
-    with urllib.request.urlopen(base_url.removesuffix("/v1") + "/log", timeout=5) as reply:
-        log: list[dict[str, Any]] = json.load(reply)
-    return log
-
-
-def sent_with(base_url: str, marker: str) -> list[dict[str, Any]]:
-    """Request bodies whose messages contain *marker*."""
-    return [
-        entry["body"]
-        for entry in requests_log(base_url)
-        if any(marker in str(m["content"]) for m in entry["body"]["messages"])
-    ]
 
 
 def detector(base_url: str, model: str, backend: str, **kwargs: Any) -> LLMGuardDetector:

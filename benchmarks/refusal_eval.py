@@ -4,6 +4,7 @@
     python benchmarks/refusal_eval.py --out benchmarks/out/refusal.json
     python benchmarks/refusal_eval.py --xstest path/to/xstest_v2_completions_gpt4.csv
     python benchmarks/refusal_eval.py --rules-only           # without the learned model
+    python benchmarks/refusal_eval.py --model other.npz      # another trained refusal model
 
 Sets:
 
@@ -213,9 +214,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--rules-only", action="store_true", help="The rule engine alone, without the model."
     )
+    parser.add_argument(
+        "--model", type=Path, help="Another refusal model file than the shipped one."
+    )
     args = parser.parse_args(argv)
     data: Path = args.data_dir
-    detector = RefusalDetector(use_model=not args.rules_only)
+    detector = RefusalDetector(model=args.model, use_model=not args.rules_only)
     started = time.perf_counter()
     results: dict[str, object] = {"machine": common.machine_info(), "command": " ".join(sys.argv)}
     results["detector"] = detector.model.model_id if detector.model else "rules only"
